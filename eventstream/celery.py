@@ -1,0 +1,27 @@
+"""The Celery app. Periodic tasks are declared here, in one place (beat stores them via
+django-celery-beat's DatabaseScheduler, so staff can see and pause them in admin)."""
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventstream.settings")
+
+app = Celery("eventstream")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Named queues: ingest processing, webhook delivery and exports scale separately.
+app.conf.task_routes = {
+    "events.*": {"queue": "events"},
+    "webhooks.*": {"queue": "webhooks"},
+    "exports.*": {"queue": "exports"},
+}
+app.conf.beat_schedule = {}
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs):
+    """Keep Celery from replacing our JSON logging configuration."""
+    from django.conf import settings  # noqa: F401  (importing settings configures logging)

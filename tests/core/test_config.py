@@ -1,0 +1,48 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import Membership
+from eventstream.core.durations import parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15m", timedelta(minutes=15)),
+        ("1d", timedelta(days=1)),
+        ("90", timedelta(seconds=90)),
+        ("2w", timedelta(weeks=2)),
+        ("12h", timedelta(hours=12)),
+    ],
+)
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "15x", "-1d", "0m", "abc"])
+def test_parse_duration_rejects_garbage(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+@pytest.mark.django_db
+def test_create_staff_user_command_creates_then_updates():
+    call_command("create_staff_user", username="boss", password="a-long-password-1")
+    user = get_user_model().objects.get(username="boss")
+    assert user.is_staff and user.is_superuser
+    assert user.check_password("a-long-password-1")
+    assert Membership.objects.get(user=user).role == "owner"
+    call_command("create_staff_user", username="boss", password="another-password-2")
+    user.refresh_from_db()
+    assert user.check_password("another-password-2")
+    assert Membership.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_create_staff_user_requires_a_password():
+    with pytest.raises(CommandError):
+        call_command("create_staff_user", username="boss", password=None)
