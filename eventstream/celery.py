@@ -10,7 +10,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventstream.settings")
 
 app = Celery("eventstream")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each app's (or sub-package's) `tasks` module.
+app.autodiscover_tasks(
+    ["accounts", "events", "events.ingest", "events.analytics", "webhooks", "exports"]
+)
 
 # Named queues: ingest processing, webhook delivery and exports scale separately.
 app.conf.task_routes = {

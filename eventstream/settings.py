@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "eventstream.core.middleware.RequestContextMiddleware",
     "eventstream.core.middleware.ErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +151,10 @@ USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Swagger UI and admin assets are served by WhiteNoise from the installed apps: no CDN, no
+# collectstatic step needed to start.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

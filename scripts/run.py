@@ -49,9 +49,8 @@ def start_embedded_postgres():
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'eventstream'").fetchone()
         if not exists:
             conn.execute("CREATE DATABASE eventstream")
-    host = quote(str(info.socket_dir), safe="")
     say(f"embedded PostgreSQL running (data in {pgdata})")
-    return server, f"postgresql://postgres@{host}/eventstream"
+    return server, f"postgresql://postgres@/eventstream?host={quote(str(info.socket_dir))}"
 
 
 def start_local_redis() -> tuple[subprocess.Popen | object, str]:

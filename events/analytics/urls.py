@@ -1,0 +1,3 @@
+"""Routes of the query endpoints (/raw, /aggregated, /analytics)."""
+
+urlpatterns: list = []
