@@ -2,6 +2,8 @@
 
 import os
 
+from eventstream.core.logging import logging_config
+
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = 30
@@ -9,6 +11,7 @@ timeout = 60
 graceful_timeout = 20
 accesslog = None  # our middleware writes one JSON access line per request
 errorlog = "-"
+logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO").upper())
 max_requests = 50_000
 max_requests_jitter = 5_000
 

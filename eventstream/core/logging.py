@@ -17,6 +17,34 @@ FOREIGN_PRE_CHAIN = [
 ]
 
 
+def logging_config(level: str = "INFO") -> dict:
+    """A dictConfig sending every logger (ours, Django's, Celery's, gunicorn's) to JSON stdout."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    structlog.processors.JSONRenderer(),
+                ],
+                "foreign_pre_chain": FOREIGN_PRE_CHAIN,
+            }
+        },
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # Our access log replaces these; keep only their errors.
+            "django.server": {"level": "ERROR"},
+            "django.request": {"level": "CRITICAL"},
+            "gunicorn.error": {"level": level, "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": "WARNING", "handlers": ["stdout"], "propagate": False},
+        },
+    }
+
+
 def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
@@ -29,28 +57,4 @@ def configure_logging(level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "json": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "processors": [
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info,
-                        structlog.processors.JSONRenderer(),
-                    ],
-                    "foreign_pre_chain": FOREIGN_PRE_CHAIN,
-                }
-            },
-            "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
-            "root": {"handlers": ["stdout"], "level": level},
-            "loggers": {
-                # Our access log replaces these; keep only their errors.
-                "django.server": {"level": "ERROR"},
-                "django.request": {"level": "CRITICAL"},
-                "gunicorn.access": {"level": "WARNING"},
-            },
-        }
-    )
+    logging.config.dictConfig(logging_config(level))
