@@ -6,18 +6,20 @@ so every view scopes by ``request.auth.account_id`` and nothing else.
 
 from __future__ import annotations
 
-import hmac
+import uuid
 
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts import key_cache, usage
 from accounts.credentials import ApiKeyUser, Credential
-from accounts.keys import hash_key, looks_like_key
-from accounts.models import ApiKey, Membership
+from accounts.keys import looks_like_key
 from accounts.scopes import ROLE_SCOPES
+from accounts.selectors import membership_for_token
+from accounts.tokens import access_token_is_denied
 
 
 def _presented_key(request) -> str | None:
@@ -32,40 +34,40 @@ def _presented_key(request) -> str | None:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
+    """Looks the key up by the SHA-256 of the secret (cached briefly in Redis, invalidated on
+    every change of the key row); counts the use in Redis, never with a database write."""
+
     def authenticate(self, request):
         key = _presented_key(request)
         if key is None:
             return None
-        digest = hash_key(key)
-        api_key = (
-            ApiKey.objects.filter(key_hash=digest)
-            .only("id", "account_id", "scopes", "expires_at", "revoked_at", "key_hash")
-            .first()
-        )
-        # compare_digest keeps the final check constant-time; the lookup is by a hash of a
-        # high-entropy secret, which leaks nothing useful through timing.
-        if api_key is None or not hmac.compare_digest(api_key.key_hash, digest):
+        entry = key_cache.resolve(key)
+        if entry is None:
             raise exceptions.AuthenticationFailed("Invalid API key")
-        now = timezone.now()
-        if api_key.revoked_at is not None and api_key.revoked_at <= now:
-            raise exceptions.AuthenticationFailed("API key revoked")
-        if api_key.expires_at is not None and api_key.expires_at <= now:
-            raise exceptions.AuthenticationFailed("API key expired")
+        problem = entry.problem()
+        if problem:
+            raise exceptions.AuthenticationFailed(problem)
         credential = Credential(
-            account_id=api_key.account_id,
-            scopes=frozenset(api_key.scopes),
+            account_id=entry.account_id,
+            scopes=entry.scopes,
             kind="api_key",
-            api_key_id=api_key.id,
+            api_key_id=entry.id,
         )
-        request.account_id = api_key.account_id
-        return ApiKeyUser(api_key.id), credential
+        usage.record_api_key_use(entry.id)
+        request.account_id = entry.account_id
+        return ApiKeyUser(entry.id), credential
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
 
 
 class AccountJWTAuthentication(JWTAuthentication):
-    """simplejwt access tokens carrying an ``account_id`` claim, checked against the membership."""
+    """simplejwt access tokens carrying an ``account_id`` claim, checked against the membership.
+
+    One query loads the user, the membership and the user's token version (bumped by password
+    change/reset, which revokes every older token); one Redis read checks the logout denylist.
+    The algorithm is pinned (HS256): ``alg: none`` and other algorithms fail verification.
+    """
 
     def authenticate(self, request):
         header = self.get_header(request)
@@ -74,31 +76,32 @@ class AccountJWTAuthentication(JWTAuthentication):
         raw = self.get_raw_token(header)
         if raw is None:
             return None
+        token = self.get_validated_token(raw)
         try:
-            token = self.get_validated_token(raw)
-        except InvalidToken as exc:
-            raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
-        user = self.get_user(token)
-        account_id = token.get("account_id")
-        membership = (
-            Membership.objects.filter(user=user, account_id=account_id).only("role").first()
-            if account_id
-            else None
-        )
+            user_id = token[jwt_settings.USER_ID_CLAIM]
+            account_id = uuid.UUID(str(token.get("account_id")))
+        except (KeyError, ValueError) as exc:
+            raise exceptions.AuthenticationFailed("Token is not valid for any account") from exc
+        membership = membership_for_token(user_id=user_id, account_id=account_id)
         if membership is None:
             raise exceptions.AuthenticationFailed("Token is not valid for any account")
+        if int(token.get("tv", 0)) != membership.token_version:
+            raise exceptions.AuthenticationFailed("Token has been revoked")
+        jti = token.get(jwt_settings.JTI_CLAIM)
+        if jti and access_token_is_denied(jti):
+            raise exceptions.AuthenticationFailed("Token has been revoked")
         credential = Credential(
             account_id=membership.account_id,
             scopes=ROLE_SCOPES[membership.role],
             kind="jwt",
             role=membership.role,
-            extra={"jti": token.get("jti")},
+            extra={"jti": jti, "exp": token.get("exp"), "user_id": membership.user_id},
         )
         request.account_id = membership.account_id
-        return user, credential
+        return membership.user, credential
 
     def get_validated_token(self, raw_token):
         try:
             return super().get_validated_token(raw_token)
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
+        except (InvalidToken, TokenError) as exc:
+            raise exceptions.AuthenticationFailed("Invalid or expired token") from exc

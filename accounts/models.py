@@ -70,3 +70,45 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class UserSecurity(models.Model):
+    """Per-user token state. ``token_version`` is copied into every JWT the user gets; bumping it
+    (password change or reset) makes every token issued before unusable, with one integer compare
+    in the same query that loads the membership."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="security",
+    )
+    token_version = models.PositiveIntegerField(default=0)
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"security of {self.user_id} (v{self.token_version})"
+
+
+class AuditLog(models.Model):
+    """Who did what, from where. Written by services only; read-only in admin."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="auditlog_account_created")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"

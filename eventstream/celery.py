@@ -22,6 +22,11 @@ app.conf.task_routes = {
     "exports.*": {"queue": "exports"},
 }
 app.conf.beat_schedule = {}
+# accounts: API key usage counters, Redis -> database.
+app.conf.beat_schedule["accounts-flush-api-key-usage"] = {
+    "task": "accounts.flush_api_key_usage",
+    "schedule": 60.0,
+}
 
 
 @setup_logging.connect

@@ -222,6 +222,18 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "eventstream.core.errors.ratelimited_view"
 # Trusted proxies: only then is X-Forwarded-For believed for client IPs.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits ("<count>/<period>", period s|m|h|d, e.g. "100/10m"); see docs/auth.md.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_API = env.str("RATELIMIT_API", default="6000/m")  # per API key / user
+RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")  # per client IP
+RATELIMIT_LOGIN_PER_USERNAME = env.str("RATELIMIT_LOGIN_PER_USERNAME", default="30/h")
+RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="10/h")  # per client IP
+RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")  # per client IP
+RATELIMIT_TOKEN = env.str("RATELIMIT_TOKEN", default="60/m")  # refresh/logout, per client IP
+# API key usage counters are kept in Redis and flushed to the database by beat every minute;
+# a resolved key is cached in-process this long (revocation also clears the shared cache).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
