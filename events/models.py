@@ -34,3 +34,8 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.id}"
+
+
+# The analytics package's models (retention policies) live with it; importing them here is what
+# registers them with Django under the ``events`` app.
+from events.analytics.models import RetentionPolicy  # noqa: E402, F401
