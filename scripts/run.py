@@ -186,7 +186,11 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
+    parent = os.getppid()
     while not stopping:
+        if os.getppid() != parent:  # `make` was killed without signalling us: don't linger
+            say("parent process went away; stopping everything")
+            stopping = True
         for name, child in children.items():
             if child.poll() is not None:
                 say(f"{name} exited with {child.returncode}; stopping everything")
