@@ -22,6 +22,14 @@ app.conf.task_routes = {
     "exports.*": {"queue": "exports"},
 }
 app.conf.beat_schedule = {}
+# Ingest: drain the outbox (safety net when a nudge was lost), partitions ahead, housekeeping.
+app.conf.beat_schedule.update(
+    {
+        "events-outbox-drain": {"task": "events.outbox_drain", "schedule": 15.0},
+        "events-partitions-ahead": {"task": "events.partitions_ahead", "schedule": 3600.0},
+        "events-ingest-housekeeping": {"task": "events.ingest_housekeeping", "schedule": 3600.0},
+    }
+)
 # accounts: API key usage counters, Redis -> database.
 app.conf.beat_schedule["accounts-flush-api-key-usage"] = {
     "task": "accounts.flush_api_key_usage",
