@@ -1,0 +1,232 @@
+"""Writes of the ingest path: batches (COPY, one transaction) and PATCH of one event.
+
+``event_batch_ingest`` is the entry point for code and tests; the HTTP views call
+:func:`ingest_raw`, which takes the request body bytes so nothing is decoded twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+from django.db import IntegrityError, connection, transaction
+
+from events import partitions
+from events.ingest import limits as L
+from events.ingest.copy import COPY_SQL, csv_rows
+from events.ingest.idempotency import (
+    StoredResponse,
+    idempotency_lookup,
+    idempotency_store,
+    request_hash,
+)
+from events.ingest.results import BatchOutcome, batch_response, single_response
+from events.ingest.schema import body_is_suspicious, decode_batch, msgspec_errors, validate_event
+from events.ingest.selectors import SELECT_COLUMNS, event_row
+from events.ingest.uuid7 import uuid7_strings
+from eventstream.core import outbox
+from eventstream.core.errors import Conflict, ValidationFailed
+
+TOPIC_INGESTED = "events.ingested"
+TOPIC_UPDATED = "events.updated"
+_UPDATE_SQL = (
+    "UPDATE events SET status = COALESCE(%s, status), tags = COALESCE(%s, tags),"
+    " metadata = COALESCE(%s::jsonb, metadata), updated_at = now()"
+    " WHERE account_id = %s AND ts = %s AND id = %s RETURNING @COLUMNS@"
+).replace("@COLUMNS@", SELECT_COLUMNS)
+
+
+class _KeyTaken(Exception):
+    """Another request committed the same Idempotency-Key first: roll back and replay."""
+
+
+def event_batch_ingest(
+    *, account_id, items: list[dict], idempotency_key: str | None = None
+) -> StoredResponse:
+    """Ingest ``items`` (event dicts in the API's camelCase shape) as one batch."""
+    body = msgspec.json.encode(items)
+    return ingest_raw(account_id=account_id, body=body, idempotency_key=idempotency_key)
+
+
+def ingest_raw(
+    *, account_id, body: bytes, idempotency_key: str | None = None, single: bool = False
+) -> StoredResponse:
+    """Validate and store a batch (or, with ``single``, one event) given as JSON bytes."""
+    digest = request_hash("single" if single else "batch", body) if idempotency_key else ""
+    if idempotency_key:
+        stored = idempotency_lookup(account_id, idempotency_key, digest)
+        if stored is not None:
+            return stored
+    raw_items = [body] if single else _batch_items(body)
+    outcome = _validate(raw_items)
+    for _attempt in range(2):
+        try:
+            return _store(account_id, outcome, single, idempotency_key, digest)
+        except _KeyTaken:
+            return idempotency_lookup(account_id, idempotency_key, digest)
+        except IntegrityError as exc:
+            if "no partition" not in str(exc):
+                if "events_pkey" in str(exc) or "duplicate key" in str(exc):
+                    raise Conflict("An event with one of these ids already exists") from exc
+                raise
+            partitions.partitions_forget()  # a partition was dropped under our cache
+    raise RuntimeError("no partition for the batch after re-creating partitions")
+
+
+def _batch_items(body: bytes) -> list:
+    try:
+        items = decode_batch(body)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        fields = msgspec_errors(exc)
+        if isinstance(exc, msgspec.DecodeError):
+            fields = {"body": [f"Malformed JSON: {exc}"]}
+        raise ValidationFailed("Invalid batch body", details={"fields": fields}) from exc
+    if not items:
+        raise ValidationFailed(
+            "A batch needs at least one event", details={"fields": {"events": ["Empty batch"]}}
+        )
+    if len(items) > L.MAX_BATCH_EVENTS:
+        raise ValidationFailed(
+            f"At most {L.MAX_BATCH_EVENTS} events per batch",
+            details={"fields": {"events": [f"{len(items)} events sent"]}},
+        )
+    return items
+
+
+def _validate(raw_items: list) -> BatchOutcome:
+    now = datetime.now(UTC)
+    lo, hi = now - timedelta(days=L.MAX_PAST_DAYS), now + timedelta(days=L.MAX_FUTURE_DAYS)
+    suspicious = any(body_is_suspicious(bytes(raw)) for raw in raw_items)
+    outcome = BatchOutcome(now=now, size=len(raw_items))
+    seen: set[uuid.UUID] = set()
+    for index, raw in enumerate(raw_items):
+        event, errors = validate_event(raw, now=now, lo=lo, hi=hi, suspicious=suspicious)
+        if errors:
+            outcome.rejected[index] = errors
+        elif event.id is not None and event.id in seen:
+            outcome.duplicates[index] = str(event.id)
+        else:
+            if event.id is not None:
+                seen.add(event.id)
+            outcome.events.append((index, event))
+    return outcome
+
+
+def _assign_ids(outcome: BatchOutcome) -> list[tuple[str, object]]:
+    server = [e for _, e in outcome.events if e.id is None]
+    fresh = iter(uuid7_strings([int(e.timestamp.timestamp() * 1000) for e in server]))
+    rows = []
+    for index, event in outcome.events:
+        event_id = str(event.id) if event.id is not None else next(fresh)
+        outcome.ids[index] = event_id
+        rows.append((event_id, event))
+    return rows
+
+
+def _dedup_client_ids(cursor, account_id, outcome: BatchOutcome, rows: list) -> list:
+    client = [(event_id, e.timestamp) for event_id, e in rows if e.id is not None]
+    if not client:
+        return rows
+    cursor.execute(
+        "INSERT INTO event_client_ids (account_id, id, ts)"
+        " SELECT %s, id, ts FROM unnest(%s::uuid[], %s::timestamptz[]) AS t(id, ts)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        [account_id, [c[0] for c in client], [c[1] for c in client]],
+    )
+    new = {str(row[0]) for row in cursor.fetchall()}
+    if len(new) == len(client):
+        return rows
+    kept = []
+    for index, event in list(outcome.events):
+        event_id = outcome.ids[index]
+        if event.id is not None and event_id not in new:
+            outcome.duplicates[index] = event_id
+            del outcome.ids[index]
+        else:
+            kept.append((event_id, event))
+    return kept
+
+
+def _outbox_payload(account_id, outcome: BatchOutcome, rows: list) -> dict:
+    stamps = [e.timestamp for _, e in rows]
+    minutes = sorted({int(ts.timestamp()) // 60 for ts in stamps})
+    return {
+        "account_id": str(account_id),
+        "received_at": outcome.now.isoformat(),
+        "count": len(rows),
+        "min_ts": min(stamps).isoformat(),
+        "max_ts": max(stamps).isoformat(),
+        "minutes": minutes,
+    }
+
+
+def _store(account_id, outcome: BatchOutcome, single: bool, key: str | None, digest: str):
+    outcome.reset_storage()
+    rows = _assign_ids(outcome)
+    if rows:
+        partitions.partition_ensure_days({e.timestamp.date() for _, e in rows})
+    with transaction.atomic(), connection.cursor() as cursor:
+        if rows:
+            rows = _dedup_client_ids(cursor, account_id, outcome, rows)
+        if rows:
+            data = csv_rows(str(account_id), outcome.now.isoformat(), rows)
+            with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
+                copy.write(data)
+            outbox.outbox_put(
+                topic=TOPIC_INGESTED,
+                account_id=account_id,
+                payload=_outbox_payload(account_id, outcome, rows),
+            )
+            outbox.outbox_nudge_on_commit()
+        if single and 0 in outcome.duplicates:
+            outcome.duplicate_row = event_row(account_id, uuid.UUID(outcome.duplicates[0]))
+        response = single_response(outcome) if single else batch_response(outcome)
+        if key and not idempotency_store(
+            cursor, account_id, key, digest, response.status_code, response.body
+        ):
+            raise _KeyTaken
+    return response
+
+
+def event_update(*, account_id, event_id: uuid.UUID, patch) -> tuple | None:
+    """Apply a validated :class:`~events.ingest.schema.EventPatch`; None when not found.
+
+    Sets ``updated_at`` and writes an ``events.updated`` outbox row carrying the event's ``ts``
+    so that rollups can invalidate its bucket.
+    """
+    with transaction.atomic():
+        row = event_row(account_id, event_id, for_update=True)
+        if row is None:
+            return None
+        ts = row[1]
+        changed = [
+            name
+            for name, value in (("status", patch.status), ("tags", patch.tags))
+            if value is not None
+        ] + (["metadata"] if patch.metadata is not None else [])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _UPDATE_SQL,
+                [
+                    patch.status,
+                    patch.tags,
+                    patch.metadata.decode() if patch.metadata is not None else None,
+                    account_id,
+                    ts,
+                    event_id,
+                ],
+            )
+            updated = cursor.fetchone()
+        outbox.outbox_put(
+            topic=TOPIC_UPDATED,
+            account_id=account_id,
+            payload={
+                "account_id": str(account_id),
+                "id": str(event_id),
+                "ts": ts.isoformat(),
+                "changed": changed,
+            },
+        )
+        outbox.outbox_nudge_on_commit()
+    return updated
