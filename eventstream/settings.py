@@ -116,7 +116,7 @@ if env.bool("DB_POOL", default=not IS_TEST):
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=1),
         "max_size": env.int("DB_POOL_MAX", default=8),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=2.0),  # healthz answers 503 within 2 s
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -150,7 +150,6 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
 # Swagger UI and admin assets are served by WhiteNoise from the installed apps: no CDN, no
 # collectstatic step needed to start.
 WHITENOISE_USE_FINDERS = True

@@ -63,23 +63,26 @@ def test_unhandled_exception_is_500_without_stack_trace(api_client, settings):
 
 
 _OUTAGE_PROBE = """
-import django, json
+import django, json, time
 django.setup()
 from django.test import Client
 client = Client()
 for path in ("/healthz", "/healthz/details"):
+    started = time.monotonic()
     r = client.get(path)
     print(json.dumps({"path": path, "status": r.status_code, "body": r.json(),
-                      "retry": r.get("Retry-After")}))
+                      "retry": r.get("Retry-After"), "seconds": time.monotonic() - started}))
 """
 
 
-def test_unreachable_database_answers_503_not_500():
+@pytest.mark.parametrize("pool", ["true", "false"])
+def test_unreachable_database_answers_503_not_500(pool):
     env = dict(os.environ)
     env.update(
         DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere",
         DJANGO_SETTINGS_MODULE="eventstream.settings",
         APP_ENV="test",
+        DB_POOL=pool,
     )
     result = subprocess.run(
         [sys.executable, "-c", _OUTAGE_PROBE],
@@ -97,6 +100,45 @@ def test_unreachable_database_answers_503_not_500():
     assert health["body"]["error"] == "DATABASE_ERROR"
     assert health["body"]["statusCode"] == 503
     assert health["retry"] == "5"
+    assert health["seconds"] < 2.5
     details = by_path["/healthz/details"]
     assert details["status"] == 503
     assert details["body"]["checks"]["database"]["status"] == "error"
+
+
+def test_production_refuses_default_secrets():
+    env = dict(os.environ)
+    env.pop("SECRET_KEY", None)
+    env.pop("JWT_SECRET", None)
+    env.update(APP_ENV="production", DJANGO_SETTINGS_MODULE="eventstream.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_jwt_secret_equal_to_secret_key():
+    env = dict(os.environ)
+    secret = "s" * 40
+    env.update(
+        APP_ENV="production",
+        SECRET_KEY=secret,
+        JWT_SECRET=secret,
+        DJANGO_SETTINGS_MODULE="eventstream.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "JWT_SECRET must be set" in result.stderr

@@ -31,3 +31,23 @@ def test_health_details_lists_a_live_celery_worker(client, celery_worker_for_tes
     checks = client.get("/healthz/details").json()["checks"]
     assert checks["celery"]["status"] == "ok"
     assert checks["celery"]["workers"]
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_offline_swagger_ui(client):
+    schema = client.get("/api/schema", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "EventStream API"
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "unpkg" not in html
+
+
+@pytest.mark.django_db
+def test_prometheus_metrics_are_exposed(client):
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"django_http_requests_total_by_method_total" in response.content
