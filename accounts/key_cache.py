@@ -12,12 +12,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.keys import hash_key
 from accounts.models import ApiKey
+
+log = structlog.get_logger("eventstream.accounts")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def resolve(raw_key: str) -> CachedKey | None:
     digest = hash_key(raw_key)
     ttl = settings.API_KEY_CACHE_SECONDS
     if ttl > 0:
-        cached = cache.get(_cache_key(digest))
+        cached = _cache_call(cache.get, _cache_key(digest))
         if cached is not None:
             return CachedKey(
                 id=uuid.UUID(cached["id"]),
@@ -83,7 +86,8 @@ def resolve(raw_key: str) -> CachedKey | None:
             )
     entry = _load(digest)
     if entry is not None and ttl > 0:
-        cache.set(
+        _cache_call(
+            cache.set,
             _cache_key(digest),
             {
                 "id": str(entry.id),
@@ -98,4 +102,13 @@ def resolve(raw_key: str) -> CachedKey | None:
 
 
 def forget(key_hash: str) -> None:
-    cache.delete(_cache_key(key_hash))
+    _cache_call(cache.delete, _cache_key(key_hash))
+
+
+def _cache_call(operation, *args):
+    """Redis trouble degrades to a database lookup; it never fails the request."""
+    try:
+        return operation(*args)
+    except Exception as exc:
+        log.warning("api_key_cache_unavailable", error=str(exc))
+        return None

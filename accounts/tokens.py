@@ -12,9 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework_simplejwt.tokens import RefreshToken
+
+log = structlog.get_logger("eventstream.accounts")
 
 
 @dataclass(frozen=True)
@@ -53,4 +56,10 @@ def deny_access_token(*, jti: str, exp: int | None) -> None:
 
 
 def access_token_is_denied(jti: str) -> bool:
-    return cache.get(_deny_key(jti)) is not None
+    """Fails open when Redis is unreachable (logged): an outage of the cache must not log every
+    user out; the exposure is a logged-out token living to its expiry (minutes)."""
+    try:
+        return cache.get(_deny_key(jti)) is not None
+    except Exception as exc:
+        log.warning("jwt_denylist_unavailable", error=str(exc))
+        return False

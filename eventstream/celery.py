@@ -35,6 +35,10 @@ app.conf.beat_schedule["accounts-flush-api-key-usage"] = {
     "task": "accounts.flush_api_key_usage",
     "schedule": 60.0,
 }
+app.conf.beat_schedule["accounts-purge-expired-refresh-tokens"] = {
+    "task": "accounts.purge_expired_refresh_tokens",
+    "schedule": 6 * 3600.0,
+}
 
 
 @setup_logging.connect

@@ -230,8 +230,8 @@ RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="10/h")  # per client
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")  # per client IP
 RATELIMIT_TOKEN = env.str("RATELIMIT_TOKEN", default="60/m")  # refresh/logout, per client IP
 # API key usage counters are kept in Redis and flushed to the database by beat every minute;
-# a resolved key is cached in-process this long (revocation also clears the shared cache).
-API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+# a resolved key is cached in Redis this long (any change of the key row drops the entry).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
 PROMETHEUS_EXPORT_MIGRATIONS = False

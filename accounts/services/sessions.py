@@ -114,7 +114,15 @@ def session_logout(*, user, credential, refresh_token: str | None, request=None)
     """Denylist the access token in use; blacklist the refresh token if it is this user's."""
     jti = credential.extra.get("jti")
     if jti:
-        tokens.deny_access_token(jti=jti, exp=credential.extra.get("exp"))
+        try:
+            tokens.deny_access_token(jti=jti, exp=credential.extra.get("exp"))
+        except Exception as exc:  # cannot promise the token is dead: say so
+            raise ApplicationError(
+                "Logout is unavailable right now; retry later",
+                status_code=503,
+                error_type=ErrorType.EXTERNAL_SERVICE,
+                headers={"Retry-After": "5"},
+            ) from exc
     if refresh_token:
         try:
             refresh = RefreshToken(refresh_token)

@@ -181,3 +181,18 @@ def test_token_of_deactivated_user_is_401(owner, owner_client):
     owner.user.is_active = False
     owner.user.save()
     assert_401(owner_client)
+
+
+def test_expired_refresh_tokens_are_purged(owner, owner_tokens):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from accounts.tasks import purge_expired_refresh_tokens_task
+
+    OutstandingToken.objects.create(
+        user=owner.user, jti="old", token="x", expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert purge_expired_refresh_tokens_task() == 1
+    assert list(OutstandingToken.objects.values_list("user_id", flat=True)) == [owner.user_id]
