@@ -226,3 +226,11 @@ def test_create_is_audited(owner_client, owner):
     assert entry.actor_id == owner.user_id and entry.account_id == owner.account_id
     assert entry.details["apiKeyId"] == created["id"]
     assert created["key"] not in str(entry.details)
+
+
+def test_revoking_a_rotated_key_ends_its_grace_at_once(owner_client):
+    old = create_key(owner_client).json()
+    owner_client.post(f"/api/auth/api-keys/{old['id']}/rotate")
+    assert key_client(old["key"]).get("/whoami").status_code == 200
+    assert owner_client.delete(f"/api/auth/api-keys/{old['id']}").status_code == 204
+    assert key_client(old["key"]).get("/whoami").status_code == 401
