@@ -46,3 +46,30 @@ def csv_rows(account_id: str, received_at: str, rows) -> bytes:
             f"{q(e.status)},{_array(e.tags)},{q(e.data.decode())},{q(e.metadata.decode())}\n"
         )
     return "".join(out).encode()
+
+
+_ROW_PLACEHOLDERS = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s::jsonb, %s::jsonb)"
+# One round trip for a single event: the event and its outbox row in one statement.
+INSERT_ONE_WITH_OUTBOX_SQL = (
+    f"WITH e AS (INSERT INTO events ({COLUMNS}) VALUES {_ROW_PLACEHOLDERS})"  # noqa: S608
+    " INSERT INTO outbox (topic, account_id, payload) VALUES (%s, %s, %s::jsonb)"
+)
+
+
+def insert_one_params(account_id, received_at, event_id: str, e) -> list:
+    return [
+        account_id,
+        event_id,
+        e.timestamp,
+        received_at,
+        e.event_type,
+        e.source,
+        e.user_id,
+        e.session_id,
+        e.duration,
+        e.priority,
+        e.status,
+        e.tags,
+        e.data.decode(),
+        e.metadata.decode(),
+    ]

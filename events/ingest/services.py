@@ -10,11 +10,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import orjson
 from django.db import IntegrityError, connection, transaction
 
 from events import partitions
 from events.ingest import limits as L
-from events.ingest.copy import COPY_SQL, csv_rows
+from events.ingest.copy import (
+    COPY_SQL,
+    INSERT_ONE_WITH_OUTBOX_SQL,
+    csv_rows,
+    insert_one_params,
+)
 from events.ingest.idempotency import (
     StoredResponse,
     idempotency_lookup,
@@ -79,7 +85,7 @@ def _batch_items(body: bytes) -> list:
         items = decode_batch(body)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         fields = msgspec_errors(exc)
-        if isinstance(exc, msgspec.DecodeError):
+        if not isinstance(exc, msgspec.ValidationError):
             fields = {"body": [f"Malformed JSON: {exc}"]}
         raise ValidationFailed("Invalid batch body", details={"fields": fields}) from exc
     if not items:
@@ -169,7 +175,20 @@ def _store(account_id, outcome: BatchOutcome, single: bool, key: str | None, dig
     with transaction.atomic(), connection.cursor() as cursor:
         if rows:
             rows = _dedup_client_ids(cursor, account_id, outcome, rows)
-        if rows:
+        if rows and single:
+            event_id, event = rows[0]
+            payload = orjson.dumps(_outbox_payload(account_id, outcome, rows)).decode()
+            cursor.execute(
+                INSERT_ONE_WITH_OUTBOX_SQL,
+                [
+                    *insert_one_params(account_id, outcome.now, event_id, event),
+                    TOPIC_INGESTED,
+                    account_id,
+                    payload,
+                ],
+            )
+            outbox.outbox_nudge_on_commit()
+        elif rows:
             data = csv_rows(str(account_id), outcome.now.isoformat(), rows)
             with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
                 copy.write(data)

@@ -18,6 +18,8 @@ no app; the table is created by ``events/migrations/0001``.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ log = logging.getLogger("eventstream.outbox")
 
 MAX_ATTEMPTS = 10
 NUDGE_FLAG_TTL_SECONDS = 30
+NUDGE_DEBOUNCE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,49 @@ def outbox_nudge_on_commit() -> None:
     transaction.on_commit(_safe_nudge)
 
 
-def _safe_nudge() -> None:
+class _Debouncer:
+    """At most one nudge per ``interval`` per process: a commit inside the interval arms one
+    trailing nudge at its end instead, so no committed row waits longer than ``interval``."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last = 0.0
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last >= self.interval:
+                self._last = now
+                fire = True
+            else:
+                fire = False
+                if self._timer is None:
+                    delay = self.interval - (now - self._last)
+                    self._timer = threading.Timer(delay, self._trailing)
+                    self._timer.daemon = True
+                    self._timer.start()
+        if fire:
+            _call_nudge()
+
+    def _trailing(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last = time.monotonic()
+        _call_nudge()
+
+
+def _call_nudge() -> None:
     if _nudge is None:
         return
     try:
         _nudge()
     except Exception:  # the broker being down must not fail a committed request
         log.warning("outbox_nudge_failed", exc_info=True)
+
+
+_safe_nudge = _Debouncer(NUDGE_DEBOUNCE_SECONDS)
 
 
 def _claim(cursor, batch_size: int) -> list[OutboxEntry]:

@@ -1,0 +1,50 @@
+"""Helpers for the ingest tests: raw posts, counting stored rows with plain SQL."""
+
+from __future__ import annotations
+
+import gzip
+
+from django.db import connection
+
+EVENT = {
+    "eventType": "page_view",
+    "source": "web",
+    "data": {"page": "/home", "country": "US"},
+    "userId": "user123",
+    "sessionId": "session456",
+    "duration": 120,
+    "priority": 1,
+    "tags": ["frontend", "performance"],
+    "metadata": {"version": "1.0.0"},
+}
+
+
+def event(**overrides) -> dict:
+    return {**EVENT, **overrides}
+
+
+def post_raw(client, path: str, body: bytes, *, content_type="application/json", **headers):
+    return client.generic("POST", path, body, content_type=content_type, **headers)
+
+
+def post_gzip(client, path: str, body: bytes, **headers):
+    return post_raw(client, path, gzip.compress(body), HTTP_CONTENT_ENCODING="gzip", **headers)
+
+
+def count_events(account_id=None) -> int:
+    with connection.cursor() as cursor:
+        if account_id is None:
+            cursor.execute("SELECT count(*) FROM events")
+        else:
+            cursor.execute("SELECT count(*) FROM events WHERE account_id = %s", [account_id])
+        return cursor.fetchone()[0]
+
+
+def outbox_rows(topic: str | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, topic, account_id, payload, processed_at FROM outbox"
+            " WHERE %s::text IS NULL OR topic = %s ORDER BY id",
+            [topic, topic],
+        )
+        return cursor.fetchall()
