@@ -20,6 +20,7 @@ from django.db import connection, transaction
 PREFIX = "events_p"
 _NAME_RE = re.compile(r"^events_p(\d{8})$")
 _ADVISORY_KEY = 0x45564E54  # "EVNT"
+_CHUNK = 32
 _known_days: set[date] = set()
 _lock = threading.Lock()
 _timescale: bool | None = None
@@ -73,26 +74,36 @@ def partition_ensure_days(days, *, use_cache: bool = True) -> list[str]:
         _known_days.update(missing)
         return []
     created: list[str] = []
+    ordered = sorted(set(missing))
+    # Chunks in their own transactions: each new partition holds a few locks until commit, and
+    # a batch may span hundreds of days (max_locks_per_transaction is 64 by default).
+    for n in range(0, len(ordered), _CHUNK):
+        created.extend(_create_partitions(ordered[n : n + _CHUNK]))
+    _known_days.update(missing)
+    return created
+
+
+def _create_partitions(days: list[date]) -> list[str]:
+    created = []
     with _lock, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
         cursor.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
             " WHERE i.inhparent = 'events'::regclass AND c.relname = ANY(%s)",
-            [[partition_name(d) for d in missing]],
+            [[partition_name(d) for d in days]],
         )
         existing = {row[0] for row in cursor.fetchall()}
-        for day in sorted(set(missing)):
+        for day in days:
             name = partition_name(day)
             if name in existing:
                 continue
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            # Identifiers come from a date, never from user input.
+            # The identifier comes from a date, never from user input.
             cursor.execute(
                 f'CREATE TABLE "{name}" PARTITION OF events FOR VALUES FROM (%s) TO (%s)',
                 [start, start + timedelta(days=1)],
             )
             created.append(name)
-    _known_days.update(missing)
     return created
 
 

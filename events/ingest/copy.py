@@ -1,28 +1,36 @@
-"""Rows for ``COPY events FROM STDIN (FORMAT csv)``, built as text in one pass.
+"""Rows for ``COPY events FROM STDIN (FORMAT csv)``, built as text in one pass per event.
 
 CSV quoting is the one rule needed: a field is wrapped in double quotes with inner quotes
-doubled; an unquoted empty field is NULL. JSON bytes go in as sent (PostgreSQL parses them
-into jsonb), text arrays as array literals.
+doubled; an unquoted empty field is NULL. JSON bytes go in as sent (PostgreSQL parses them into
+jsonb), text arrays as array literals. This loop is the hot path of batch ingestion: it also
+assigns server ids (UUIDv7 of the event time) and collects the days and minutes touched.
 """
 
 from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 COLUMNS = (
     "account_id, id, ts, received_at, event_type, source, user_id, session_id, duration,"
     " priority, status, tags, data, metadata"
 )
 COPY_SQL = f"COPY events ({COLUMNS}) FROM STDIN (FORMAT csv)"
+_EPOCH_DAY = date(1970, 1, 1)
+_Q, _QQ = '"', '""'
+_LOW62 = (1 << 62) - 1
 
 
 def q(value: str) -> str:
-    if '"' in value:
-        value = value.replace('"', '""')
-    return f'"{value}"'
+    return f'"{value.replace(_Q, _QQ)}"' if _Q in value else f'"{value}"'
 
 
 def _array(tags: list[str]) -> str:
-    if not tags:
-        return "{}"
+    """A CSV-quoted text[] literal: ``"{""a"",""b""}"``."""
+    plain = "".join(tags)
+    if '"' not in plain and "\\" not in plain:
+        return '"{""' + '"",""'.join(tags) + '""}"'
     parts = []
     for tag in tags:
         if "\\" in tag or '"' in tag:
@@ -31,21 +39,60 @@ def _array(tags: list[str]) -> str:
     return q("{" + ",".join(parts) + "}")
 
 
-def csv_rows(account_id: str, received_at: str, rows) -> bytes:
-    """``rows``: ``(id, EventIn)`` pairs whose ``data``/``metadata`` are bytes."""
-    out = []
-    append = out.append
-    for event_id, e in rows:
-        append(
-            f"{account_id},{event_id},{e.timestamp.isoformat()},{received_at},"
-            f"{q(e.event_type)},{q(e.source)},"
-            f"{'' if e.user_id is None else q(e.user_id)},"
-            f"{'' if e.session_id is None else q(e.session_id)},"
-            f"{'' if e.duration is None else repr(float(e.duration))},"
-            f"{'' if e.priority is None else e.priority},"
-            f"{q(e.status)},{_array(e.tags)},{q(e.data.decode())},{q(e.metadata.decode())}\n"
+@dataclass
+class Prepared:
+    """Per stored event ``(index, id, event, csv line)``, and what the batch touched."""
+
+    rows: list = field(default_factory=list)
+    days: set = field(default_factory=set)  # days since the epoch (UTC)
+    minutes: set = field(default_factory=set)  # minutes since the epoch
+    min_ts: object = None
+    max_ts: object = None
+
+    def dates(self) -> set[date]:
+        return {_EPOCH_DAY + timedelta(days=d) for d in self.days}
+
+
+def prepare_rows(account_id: str, received_at: str, events: list) -> Prepared:
+    """``events``: ``(index, EventIn)`` with UTC timestamps and bytes ``data``/``metadata``."""
+    out = Prepared()
+    rows, days, minutes = out.rows, out.days, out.minutes
+    rand = os.urandom(10 * len(events))
+    head = f"{account_id},"
+    tail = f",{received_at},"
+    stamps = []
+    for n, (index, e) in enumerate(events):
+        ts = e.timestamp
+        stamps.append(ts)
+        seconds = ts.timestamp()
+        days.add(int(seconds // 86400))
+        minutes.add(int(seconds // 60))
+        if e.id is None:
+            r = int.from_bytes(rand[10 * n : 10 * n + 10], "big")
+            ms = int(seconds) * 1000 + ts.microsecond // 1000  # exact, unlike seconds * 1000
+            value = (ms << 80) | 0x7 << 76 | ((r >> 62) & 0xFFF) << 64
+            h = f"{value | 0b10 << 62 | (r & _LOW62):032x}"
+            event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        else:
+            event_id = str(e.id)
+        et, src, st = e.event_type, e.source, e.status
+        uid, sid, dur, pri = e.user_id, e.session_id, e.duration, e.priority
+        data = e.data.decode()
+        meta = e.metadata.decode()
+        line = (
+            f"{head}{event_id},{ts.isoformat()}{tail}"
+            f'"{et.replace(_Q, _QQ) if _Q in et else et}",'
+            f'"{src.replace(_Q, _QQ) if _Q in src else src}",'
+            f"{'' if uid is None else q(uid)},{'' if sid is None else q(sid)},"
+            f"{'' if dur is None else repr(float(dur))},{'' if pri is None else pri},"
+            f'"{st.replace(_Q, _QQ) if _Q in st else st}",'
+            f"{_array(e.tags) if e.tags else '{}'},"
+            f'"{data.replace(_Q, _QQ)}","{meta.replace(_Q, _QQ)}"\n'
         )
-    return "".join(out).encode()
+        rows.append((index, event_id, e, line))
+    if stamps:
+        out.min_ts, out.max_ts = min(stamps), max(stamps)
+    return out
 
 
 _ROW_PLACEHOLDERS = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s::jsonb, %s::jsonb)"

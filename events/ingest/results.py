@@ -44,17 +44,23 @@ def _received(outcome: BatchOutcome) -> str:
     return outcome.now.isoformat().replace("+00:00", "Z")
 
 
-def batch_response(outcome: BatchOutcome) -> StoredResponse:
-    results = []
+def _result_items(outcome: BatchOutcome) -> list[str]:
+    """Each item's result as JSON text: ids are UUID strings, so only errors need encoding."""
+    items = []
+    ids, duplicates, rejected = outcome.ids, outcome.duplicates, outcome.rejected
     for index in range(outcome.size):
-        if index in outcome.ids:
-            results.append({"index": index, "status": "accepted", "id": outcome.ids[index]})
-        elif index in outcome.duplicates:
-            results.append({"index": index, "status": "duplicate", "id": outcome.duplicates[index]})
+        if index in ids:
+            items.append(f'{{"index":{index},"status":"accepted","id":"{ids[index]}"}}')
+        elif index in duplicates:
+            items.append(f'{{"index":{index},"status":"duplicate","id":"{duplicates[index]}"}}')
         else:
-            errors = outcome.rejected[index]
-            results.append({"index": index, "status": "rejected", "errors": errors})
-    accepted, duplicates = len(outcome.ids), len(outcome.duplicates)
+            errors = _encode(rejected[index]).decode()
+            items.append(f'{{"index":{index},"status":"rejected","errors":{errors}}}')
+    return items
+
+
+def batch_response(outcome: BatchOutcome) -> StoredResponse:
+    results = "[" + ",".join(_result_items(outcome)) + "]"
     rejected = len(outcome.rejected)
     if rejected == outcome.size:
         fields = {
@@ -62,21 +68,14 @@ def batch_response(outcome: BatchOutcome) -> StoredResponse:
             for index, errors in outcome.rejected.items()
             for path, messages in errors.items()
         }
-        body = error_body(
-            400,
-            "VALIDATION_ERROR",
-            "Every event of the batch was rejected",
-            {"fields": fields, "results": results},
-        )
+        details = {"fields": fields, "results": msgspec.Raw(results.encode())}
+        body = error_body(400, "VALIDATION_ERROR", "Every event of the batch was rejected", details)
         return StoredResponse(400, _encode(body))
-    body = {
-        "accepted": accepted,
-        "duplicates": duplicates,
-        "rejected": rejected,
-        "receivedAt": _received(outcome),
-        "results": results,
-    }
-    return StoredResponse(207 if rejected else 201, _encode(body))
+    head = (
+        f'{{"accepted":{len(outcome.ids)},"duplicates":{len(outcome.duplicates)},'
+        f'"rejected":{rejected},"receivedAt":"{_received(outcome)}","results":'
+    )
+    return StoredResponse(207 if rejected else 201, (head + results + "}").encode())
 
 
 def single_response(outcome: BatchOutcome) -> StoredResponse:

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import msgspec
+import orjson
 from django.db import connection
 
 from events.ingest.uuid7 import uuid7_time_range
@@ -77,7 +78,8 @@ def event_to_json(row: tuple) -> dict:
 def batch_events(payload: dict) -> list[dict]:
     """The events an ``events.ingested`` outbox payload announces, in the API shape.
 
-    A batch is the account's events with the batch's ``received_at`` inside its ts range.
+    A batch is the account's events with the batch's ``received_at`` inside its ts range;
+    ``data`` and ``metadata`` are decoded (plain dicts).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -85,4 +87,10 @@ def batch_events(payload: dict) -> list[dict]:
             " WHERE account_id = %s AND ts >= %s AND ts <= %s AND received_at = %s",
             [payload["account_id"], payload["min_ts"], payload["max_ts"], payload["received_at"]],
         )
-        return [event_to_json(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    events = []
+    for row in rows:
+        item = event_to_json(row)
+        item["data"], item["metadata"] = orjson.loads(row[11]), orjson.loads(row[12])
+        events.append(item)
+    return events

@@ -18,8 +18,9 @@ from events.ingest import limits as L
 from events.ingest.copy import (
     COPY_SQL,
     INSERT_ONE_WITH_OUTBOX_SQL,
-    csv_rows,
+    Prepared,
     insert_one_params,
+    prepare_rows,
 )
 from events.ingest.idempotency import (
     StoredResponse,
@@ -30,7 +31,6 @@ from events.ingest.idempotency import (
 from events.ingest.results import BatchOutcome, batch_response, single_response
 from events.ingest.schema import body_is_suspicious, decode_batch, msgspec_errors, validate_event
 from events.ingest.selectors import SELECT_COLUMNS, event_row
-from events.ingest.uuid7 import uuid7_strings
 from eventstream.core import outbox
 from eventstream.core.errors import Conflict, ValidationFailed
 
@@ -65,7 +65,7 @@ def ingest_raw(
         if stored is not None:
             return stored
     raw_items = [body] if single else _batch_items(body)
-    outcome = _validate(raw_items)
+    outcome = _validate(raw_items, body_is_suspicious(body))
     for _attempt in range(2):
         try:
             return _store(account_id, outcome, single, idempotency_key, digest)
@@ -100,10 +100,9 @@ def _batch_items(body: bytes) -> list:
     return items
 
 
-def _validate(raw_items: list) -> BatchOutcome:
+def _validate(raw_items: list, suspicious: bool) -> BatchOutcome:
     now = datetime.now(UTC)
     lo, hi = now - timedelta(days=L.MAX_PAST_DAYS), now + timedelta(days=L.MAX_FUTURE_DAYS)
-    suspicious = any(body_is_suspicious(bytes(raw)) for raw in raw_items)
     outcome = BatchOutcome(now=now, size=len(raw_items))
     seen: set[uuid.UUID] = set()
     for index, raw in enumerate(raw_items):
@@ -119,19 +118,9 @@ def _validate(raw_items: list) -> BatchOutcome:
     return outcome
 
 
-def _assign_ids(outcome: BatchOutcome) -> list[tuple[str, object]]:
-    server = [e for _, e in outcome.events if e.id is None]
-    fresh = iter(uuid7_strings([int(e.timestamp.timestamp() * 1000) for e in server]))
-    rows = []
-    for index, event in outcome.events:
-        event_id = str(event.id) if event.id is not None else next(fresh)
-        outcome.ids[index] = event_id
-        rows.append((event_id, event))
-    return rows
-
-
 def _dedup_client_ids(cursor, account_id, outcome: BatchOutcome, rows: list) -> list:
-    client = [(event_id, e.timestamp) for event_id, e in rows if e.id is not None]
+    """Drop rows whose client id this account already has; they become ``duplicate``."""
+    client = [(event_id, e.timestamp) for _, event_id, e, _ in rows if e.id is not None]
     if not client:
         return rows
     cursor.execute(
@@ -144,60 +133,59 @@ def _dedup_client_ids(cursor, account_id, outcome: BatchOutcome, rows: list) -> 
     if len(new) == len(client):
         return rows
     kept = []
-    for index, event in list(outcome.events):
-        event_id = outcome.ids[index]
+    for row in rows:
+        index, event_id, event, _ = row
         if event.id is not None and event_id not in new:
             outcome.duplicates[index] = event_id
-            del outcome.ids[index]
         else:
-            kept.append((event_id, event))
+            kept.append(row)
     return kept
 
 
-def _outbox_payload(account_id, outcome: BatchOutcome, rows: list) -> dict:
-    stamps = [e.timestamp for _, e in rows]
-    minutes = sorted({int(ts.timestamp()) // 60 for ts in stamps})
+def _outbox_payload(account_id, outcome: BatchOutcome, prepared: Prepared, count: int) -> dict:
     return {
         "account_id": str(account_id),
         "received_at": outcome.now.isoformat(),
-        "count": len(rows),
-        "min_ts": min(stamps).isoformat(),
-        "max_ts": max(stamps).isoformat(),
-        "minutes": minutes,
+        "count": count,
+        "min_ts": prepared.min_ts.isoformat(),
+        "max_ts": prepared.max_ts.isoformat(),
+        "minutes": sorted(prepared.minutes),
     }
+
+
+def _write(cursor, account_id, outcome: BatchOutcome, prepared: Prepared, single: bool) -> None:
+    rows = _dedup_client_ids(cursor, account_id, outcome, prepared.rows)
+    if not rows:
+        return
+    payload = _outbox_payload(account_id, outcome, prepared, len(rows))
+    if single:
+        _, event_id, event, _ = rows[0]
+        cursor.execute(
+            INSERT_ONE_WITH_OUTBOX_SQL,
+            [
+                *insert_one_params(account_id, outcome.now, event_id, event),
+                TOPIC_INGESTED,
+                account_id,
+                orjson.dumps(payload).decode(),
+            ],
+        )
+    else:
+        data = "".join([row[3] for row in rows]).encode()
+        with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
+            copy.write(data)
+        outbox.outbox_put(topic=TOPIC_INGESTED, account_id=account_id, payload=payload)
+    outcome.ids = {row[0]: row[1] for row in rows}
+    outbox.outbox_nudge_on_commit()
 
 
 def _store(account_id, outcome: BatchOutcome, single: bool, key: str | None, digest: str):
     outcome.reset_storage()
-    rows = _assign_ids(outcome)
-    if rows:
-        partitions.partition_ensure_days({e.timestamp.date() for _, e in rows})
+    prepared = prepare_rows(str(account_id), outcome.now.isoformat(), outcome.events)
+    if prepared.rows:
+        partitions.partition_ensure_days(prepared.dates())
     with transaction.atomic(), connection.cursor() as cursor:
-        if rows:
-            rows = _dedup_client_ids(cursor, account_id, outcome, rows)
-        if rows and single:
-            event_id, event = rows[0]
-            payload = orjson.dumps(_outbox_payload(account_id, outcome, rows)).decode()
-            cursor.execute(
-                INSERT_ONE_WITH_OUTBOX_SQL,
-                [
-                    *insert_one_params(account_id, outcome.now, event_id, event),
-                    TOPIC_INGESTED,
-                    account_id,
-                    payload,
-                ],
-            )
-            outbox.outbox_nudge_on_commit()
-        elif rows:
-            data = csv_rows(str(account_id), outcome.now.isoformat(), rows)
-            with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:
-                copy.write(data)
-            outbox.outbox_put(
-                topic=TOPIC_INGESTED,
-                account_id=account_id,
-                payload=_outbox_payload(account_id, outcome, rows),
-            )
-            outbox.outbox_nudge_on_commit()
+        if prepared.rows:
+            _write(cursor, account_id, outcome, prepared, single)
         if single and 0 in outcome.duplicates:
             outcome.duplicate_row = event_row(account_id, uuid.UUID(outcome.duplicates[0]))
         response = single_response(outcome) if single else batch_response(outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 from django.db import connection
 
@@ -47,4 +48,8 @@ def outbox_rows(topic: str | None = None) -> list[tuple]:
             " WHERE %s::text IS NULL OR topic = %s ORDER BY id",
             [topic, topic],
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    # Django loads jsonb as text through a raw cursor.
+    return [
+        (r[0], r[1], r[2], json.loads(r[3]) if isinstance(r[3], str) else r[3], r[4]) for r in rows
+    ]

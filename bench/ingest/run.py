@@ -1,0 +1,176 @@
+"""Ingestion benchmark: the production server (gunicorn) on the real PostgreSQL, driven by wrk.
+
+Measures sustained batch ingestion (events/s) and single-event ingestion (req/s, p50/p95/p99)
+for each gunicorn worker setup, then COPYs the same rows straight into the same table as the
+baseline, and writes the "Ingestion" section of BENCHMARKS.md.
+
+    python bench/ingest/run.py [--duration 20] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from bench.common.machine import machine_info  # noqa: E402
+from bench.common.report import write_section  # noqa: E402
+from bench.common.server import (  # noqa: E402
+    CeleryWorker,
+    Gunicorn,
+    bench_env,
+    create_database,
+    drop_database,
+    run_django,
+)
+from bench.ingest.data import batch_bodies, single_bodies  # noqa: E402
+
+DB = "eventstream_bench_ingest"
+LUA = Path(__file__).with_name("wrk_post.lua")
+CREATE_KEY = """
+from accounts.keys import generate_key, hash_key, DISPLAY_PREFIX_LEN
+from accounts.models import Account, ApiKey
+from accounts.scopes import API_KEY_SCOPES
+raw = generate_key()
+account = Account.objects.create(name="bench")
+ApiKey.objects.create(account=account, name="bench", prefix=raw[:DISPLAY_PREFIX_LEN],
+                      key_hash=hash_key(raw), scopes=sorted(API_KEY_SCOPES))
+print(account.id, raw)
+"""
+
+
+def wrk(url: str, path: str, key: str, bodies_dir: str, conns: int, seconds: int) -> dict:
+    env = {**os.environ, "BENCH_PATH": path, "BENCH_KEY": key, "BENCH_BODIES": bodies_dir}
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
+    result = json.loads(line)
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["conns"] = conns
+    return result
+
+
+def write_bodies(directory: Path, bodies: list[bytes]) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    for n, body in enumerate(bodies):
+        (directory / f"{n}.json").write_bytes(body)
+    return str(directory)
+
+
+def count_events(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def copy_baseline(dsn: str, account_id: str, bodies: list[bytes], streams: int, chunks: int):
+    """COPY the same rows (built by the ingest code's own CSV writer) with ``streams``
+    parallel connections, one transaction per 1,000-row chunk, like the API does."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventstream.settings")
+    import django
+
+    django.setup()
+    from events.ingest.copy import COPY_SQL, csv_rows
+    from events.ingest.schema import decode_batch
+    from events.ingest.services import _assign_ids, _validate
+
+    payloads = []
+    for n in range(chunks):
+        outcome = _validate(decode_batch(bodies[n % len(bodies)]))
+        payloads.append(csv_rows(account_id, outcome.now.isoformat(), _assign_ids(outcome)))
+    per_stream = [payloads[i::streams] for i in range(streams)]
+
+    def run(chunk_list):
+        with psycopg.connect(dsn) as conn:
+            for data in chunk_list:
+                with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_SQL) as copy:
+                    copy.write(data)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in per_stream]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {"events": chunks * 1000, "seconds": elapsed, "eps": chunks * 1000 / elapsed}
+
+
+SETUPS = [
+    # (worker class, workers, threads)
+    ("sync", 4, 1),
+    ("gthread", 2, 4),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="short runs, no report")
+    parser.add_argument("--no-report", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    duration = 5 if args.quick else args.duration
+    env = bench_env(DB)
+    dsn = env["DATABASE_URL"]
+    os.environ.update(env)
+    print(f"[bench] creating {DB} and migrating", flush=True)
+    create_database(DB, env)
+    account_id, key = run_django(CREATE_KEY, env).split()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    batch_dir = write_bodies(tmp / "batch", batch_bodies(20, 1000))
+    single_dir = write_bodies(tmp / "single", single_bodies(1000))
+    results: dict = {"machine": machine_info(dsn), "setups": []}
+    with CeleryWorker(env):
+        for worker_class, workers, threads in SETUPS:
+            with Gunicorn(env, workers, worker_class, threads) as server:
+                label = f"{worker_class} w={workers} t={threads}"
+                print(f"[bench] {label}: warm-up", flush=True)
+                wrk(server.url, "/api/events/batch", key, batch_dir, 4, 3)
+                before = count_events(dsn)
+                batch = wrk(server.url, "/api/events/batch", key, batch_dir, 4, duration)
+                batch["stored"] = count_events(dsn) - before
+                batch["eps"] = batch["stored"] / (batch["duration_us"] / 1e6)
+                print(f"[bench] {label}: batch {batch}", flush=True)
+                singles = []
+                for conns in (4, 8, 16):
+                    single = wrk(server.url, "/api/events", key, single_dir, conns, duration)
+                    print(f"[bench] {label}: single {single}", flush=True)
+                    singles.append(single)
+                results["setups"].append(
+                    {"label": label, "class": worker_class, "workers": workers,
+                     "threads": threads, "batch": batch, "single": singles}
+                )  # fmt: skip
+    bodies = [Path(batch_dir, f"{n}.json").read_bytes() for n in range(20)]
+    chunks = 60 if args.quick else 240
+    results["copy_single"] = copy_baseline(dsn, account_id, bodies, 1, chunks)
+    results["copy_parallel"] = copy_baseline(dsn, account_id, bodies, 2, chunks)
+    print(f"[bench] COPY baseline 1 stream {results['copy_single']}", flush=True)
+    print(f"[bench] COPY baseline 2 streams {results['copy_parallel']}", flush=True)
+    out = ROOT / "var" / "bench-ingest.json"
+    out.write_text(json.dumps(results, indent=2))
+    if not (args.quick or args.no_report):
+        from bench.ingest.report import render
+
+        write_section("ingest", render(results, duration))
+    drop_database(DB)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"[bench] results in {out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
