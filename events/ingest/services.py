@@ -183,6 +183,13 @@ def _store(account_id, outcome: BatchOutcome, single: bool, key: str | None, dig
     prepared = prepare_rows(str(account_id), outcome.now.isoformat(), outcome.events)
     if prepared.rows:
         partitions.partition_ensure_days(prepared.dates())
+    fast = single and not key and prepared.rows and prepared.rows[0][2].id is None
+    if fast and not connection.in_atomic_block:
+        # One statement (event + outbox row) in autocommit is its own transaction: one round
+        # trip, and it has committed when execute() returns.
+        with connection.cursor() as cursor:
+            _write(cursor, account_id, outcome, prepared, single)
+        return single_response(outcome)
     with transaction.atomic(), connection.cursor() as cursor:
         if prepared.rows:
             _write(cursor, account_id, outcome, prepared, single)
