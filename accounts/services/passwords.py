@@ -16,7 +16,6 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts import audit, tokens
 from accounts.models import UserSecurity
-from accounts.services.sessions import Unauthorized
 from accounts.services.users import check_password_strength
 from eventstream.core.errors import ValidationFailed
 
@@ -37,7 +36,11 @@ def user_change_password(
     *, user, account_id, current_password: str, new_password: str, request=None
 ) -> tokens.TokenPair:
     if not user.check_password(current_password):
-        raise Unauthorized("Current password is incorrect")
+        # 400, not 401: the caller is authenticated; a 401 would read as "your token is bad".
+        raise ValidationFailed(
+            "Current password is incorrect",
+            details={"fields": {"currentPassword": ["incorrect"]}},
+        )
     check_password_strength(password=new_password, user=user, field="newPassword")
     user.set_password(new_password)
     user.save(update_fields=["password"])

@@ -152,13 +152,19 @@ def test_change_password_revokes_every_earlier_token(api_client, owner, owner_to
     assert AuditLog.objects.filter(action="user.password_changed", actor=owner.user).exists()
 
 
-def test_change_password_with_wrong_current_password_is_401(owner_client):
+def test_change_password_with_wrong_current_password_is_400(owner_client):
     response = owner_client.post(
         "/api/auth/change-password",
         {"currentPassword": "wrong", "newPassword": NEW_PASSWORD},
         format="json",
     )
-    assert response.status_code == 401
+    assert response.status_code == 400
+    assert response.json() == {
+        "statusCode": 400,
+        "error": "VALIDATION_ERROR",
+        "message": "Current password is incorrect",
+        "details": {"fields": {"currentPassword": ["incorrect"]}},
+    }
     assert owner_client.get("/api/auth/me").status_code == 200
 
 
