@@ -233,6 +233,8 @@ RATELIMIT_TOKEN = env.str("RATELIMIT_TOKEN", default="60/m")  # refresh/logout, 
 # a resolved key is cached in Redis this long (any change of the key row drops the entry).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Reset mails go out from a Celery task (same answer time for known and unknown users).
+PASSWORD_RESET_EMAIL_ASYNC = env.bool("PASSWORD_RESET_EMAIL_ASYNC", default=not IS_TEST)
 
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

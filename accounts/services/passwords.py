@@ -64,7 +64,11 @@ def _recipient(user) -> str:
 
 
 def password_reset_request(*, username: str, request=None) -> None:
-    """Mails a single-use reset token if the user exists; says nothing either way."""
+    """Mails a single-use reset token if the user exists; says nothing either way.
+
+    With ``PASSWORD_RESET_EMAIL_ASYNC`` (the default outside tests) the mail is sent by a Celery
+    task, so the answer takes as long for a known user as for an unknown one.
+    """
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     audit.audit_record(
         action=audit.USER_PASSWORD_RESET_REQUESTED,
@@ -74,19 +78,37 @@ def password_reset_request(*, username: str, request=None) -> None:
     )
     if user is None or not _recipient(user):
         return
-    token = _reset_token(user)
+    if not settings.PASSWORD_RESET_EMAIL_ASYNC:
+        password_reset_email_send(user_id=user.pk)
+        return
+    from accounts.tasks import send_password_reset_email_task
+
+    def enqueue() -> None:
+        try:
+            send_password_reset_email_task.delay(user.pk)
+        except Exception as exc:  # the answer must not depend on whether a mail goes out
+            log.error("password_reset_email_not_queued", user=user.pk, error=str(exc))
+
+    transaction.on_commit(enqueue)
+
+
+def password_reset_email_send(*, user_id: int) -> bool:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not _recipient(user):
+        return False
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     send_mail(
         subject="Reset your EventStream password",
         message=(
             f"Someone asked to reset the password of {user.username}.\n\n"
-            f"Reset token (valid for {minutes} minutes, usable once):\n{token}\n\n"
+            f"Reset token (valid for {minutes} minutes, usable once):\n{_reset_token(user)}\n\n"
             'Send it as POST /api/auth/password-reset/confirm {"token": "...", '
             '"newPassword": "..."}.\nIf you did not ask for this, ignore this message.\n'
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[_recipient(user)],
     )
+    return True
 
 
 def _user_for_token(token: str):

@@ -97,3 +97,18 @@ def test_reset_confirm_applies_password_validators(api_client, member):
     response = _confirm(api_client, _mailed_token(), "abc")
     assert response.status_code == 400
     assert "newPassword" in response.json()["details"]["fields"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(PASSWORD_RESET_EMAIL_ASYNC=True)
+def test_reset_mail_is_sent_by_the_worker(celery_worker_for_tests, api_client):
+    import time
+
+    member = MembershipFactory(user__username="async.reset@example.com")
+    response = _request_reset(api_client, member.user.username)
+    assert response.status_code == 202
+    deadline = time.monotonic() + 15
+    while not mail.outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert mail.outbox[0].to == ["async.reset@example.com"]
+    assert _confirm(api_client, _mailed_token()).status_code == 204
