@@ -15,7 +15,10 @@ def raw_aggregate_sql(account_id, query: AggregateQuery) -> tuple[str, Params, l
     params = Params()
     metrics = query.computed_metrics
     group_tags = "tags" in query.group_by
-    tag_rows = "unique_tags" in metrics and not group_tags
+    # unique_tags counts every tag of the group's events (with groupBy tags too: the tags that
+    # co-occur with the group's tag), so tags are unnested once more; other metrics count each
+    # event once through the ordinality filter.
+    tag_rows = "unique_tags" in metrics
     once = " FILTER (WHERE t.i IS NULL OR t.i = 1)" if tag_rows else ""
     select: list[str] = []
     columns: list[str] = []
@@ -33,7 +36,7 @@ def raw_aggregate_sql(account_id, query: AggregateQuery) -> tuple[str, Params, l
                 "min_duration": "min(e.duration)",
                 "max_duration": "max(e.duration)",
                 "dominant_status": f"mode() WITHIN GROUP (ORDER BY e.status){once}",
-                "unique_tags": "count(DISTINCT g.tag)" if group_tags else "count(DISTINCT t.tag)",
+                "unique_tags": "count(DISTINCT t.tag)",
             }[metric]
         )
     wanted = [m for m in metrics if m in PERCENTILES]
