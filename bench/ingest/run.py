@@ -83,14 +83,15 @@ def copy_baseline(dsn: str, account_id: str, bodies: list[bytes], streams: int, 
     import django
 
     django.setup()
-    from events.ingest.copy import COPY_SQL, csv_rows
+    from events.ingest.copy import COPY_SQL, prepare_rows
     from events.ingest.schema import decode_batch
-    from events.ingest.services import _assign_ids, _validate
+    from events.ingest.services import _validate
 
     payloads = []
     for n in range(chunks):
-        outcome = _validate(decode_batch(bodies[n % len(bodies)]))
-        payloads.append(csv_rows(account_id, outcome.now.isoformat(), _assign_ids(outcome)))
+        outcome = _validate(decode_batch(bodies[n % len(bodies)]), False)
+        prepared = prepare_rows(account_id, outcome.now.isoformat(), outcome.events)
+        payloads.append("".join(row[3] for row in prepared.rows).encode())
     per_stream = [payloads[i::streams] for i in range(streams)]
 
     def run(chunk_list):
@@ -134,7 +135,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     batch_dir = write_bodies(tmp / "batch", batch_bodies(20, 1000))
     single_dir = write_bodies(tmp / "single", single_bodies(1000))
-    results: dict = {"machine": machine_info(dsn), "setups": []}
+    results: dict = {
+        "machine": machine_info(dsn),
+        "setups": [],
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "log_level": env["LOG_LEVEL"],
+    }
+    notes = Path(__file__).with_name("notes.md")
+    if notes.exists():
+        results["notes"] = notes.read_text()
     with CeleryWorker(env):
         for worker_class, workers, threads in SETUPS:
             with Gunicorn(env, workers, worker_class, threads) as server:

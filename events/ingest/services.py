@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import orjson
+import psycopg
 from django.db import IntegrityError, connection, transaction
 
 from events import partitions
@@ -160,15 +161,16 @@ def _write(cursor, account_id, outcome: BatchOutcome, prepared: Prepared, single
     payload = _outbox_payload(account_id, outcome, prepared, len(rows))
     if single:
         _, event_id, event, _ = rows[0]
-        cursor.execute(
-            INSERT_ONE_WITH_OUTBOX_SQL,
-            [
-                *insert_one_params(account_id, outcome.now, event_id, event),
-                TOPIC_INGESTED,
-                account_id,
-                orjson.dumps(payload).decode(),
-            ],
-        )
+        params = [
+            *insert_one_params(account_id, outcome.now, event_id, event),
+            TOPIC_INGESTED,
+            account_id,
+            orjson.dumps(payload).decode(),
+        ]
+        # A server-side-bound, prepared statement: Django's client-side binding would quote
+        # all 17 parameters into the SQL text on every request.
+        with connection.wrap_database_errors, psycopg.Cursor(cursor.cursor.connection) as raw:
+            raw.execute(INSERT_ONE_WITH_OUTBOX_SQL, params, prepare=True)
     else:
         data = "".join([row[3] for row in rows]).encode()
         with connection.wrap_database_errors, cursor.cursor.copy(COPY_SQL) as copy:

@@ -1,0 +1,94 @@
+"""The "Ingestion" section of BENCHMARKS.md from a results dict of bench/ingest/run.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+BATCH_TARGET, RATIO_TARGET = 50_000, 0.5
+SINGLE_TARGET, P99_TARGET_MS = 2_000, 25.0
+
+
+def _ms(us: float) -> str:
+    return f"{us / 1000:.1f}"
+
+
+def render(results: dict, duration: int) -> str:
+    m = results["machine"]
+    copy1, copy2 = results["copy_single"], results["copy_parallel"]
+    lines = [
+        "## Ingestion",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/ingest/run.py` "
+        f"(`make bench`). Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
+        f"PostgreSQL {m['postgres']} (synchronous_commit={m['synchronous_commit']}), "
+        f"Python {m['python']}. Load average before the run: {results.get('loadavg', '?')} "
+        "(other processes shared the machine).",
+        "",
+        "Setup: gunicorn with `eventstream/gunicorn_conf.py` (APP_ENV=production, LOG_LEVEL="
+        f"{results.get('log_level', 'WARNING')}), one Celery worker draining the outbox, all on "
+        "this machine together with PostgreSQL, Redis and the load generator "
+        f"([wrk](https://github.com/wg/wrk) 4.1, 1 thread, keep-alive, {duration} s per run, "
+        "pre-built bodies in rotation, `bench/ingest/wrk_post.lua`). Events are shaped like the "
+        "seed README's example (~350 bytes of JSON each); batches hold 1,000 events. "
+        '"Stored" counts rows in the table after the run, not responses.',
+        "",
+        "### Batch ingestion (`POST /api/events/batch`, 1,000 events per request)",
+        "",
+        "| gunicorn | connections | req/s | events/s stored | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in results["setups"]:
+        b = s["batch"]
+        errors = b["status_errors"] + b["connect_errors"] + b["read_errors"] + b["timeouts"]
+        lines.append(
+            f"| {s['label']} | {b['conns']} | {b['rps']:.1f} | **{b['eps']:,.0f}** | "
+            f"{_ms(b['p50'])} | {_ms(b['p95'])} | {_ms(b['p99'])} | {errors} |"
+        )
+    best = max(results["setups"], key=lambda s: s["batch"]["eps"])
+    eps = best["batch"]["eps"]
+    lines += [
+        "",
+        "Baseline: the same rows (built by the ingest code's own CSV writer, fresh ids) COPYed "
+        "straight into the same table with psycopg, 1,000 rows per transaction, the server "
+        "stopped:",
+        "",
+        "| COPY baseline | events/s | API / baseline |",
+        "|---|---|---|",
+        f"| 1 connection | {copy1['eps']:,.0f} | **{eps / copy1['eps']:.2f}** |",
+        f"| 2 connections | {copy2['eps']:,.0f} | {eps / copy2['eps']:.2f} |",
+        "",
+        "### Single events (`POST /api/events`)",
+        "",
+        "| gunicorn | connections | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in results["setups"]:
+        for r in s["single"]:
+            errors = r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["timeouts"]
+            lines.append(
+                f"| {s['label']} | {r['conns']} | **{r['rps']:,.0f}** | {_ms(r['p50'])} | "
+                f"{_ms(r['p95'])} | {_ms(r['p99'])} | {errors} |"
+            )
+    ok = [r for s in results["setups"] for r in s["single"] if r["p99"] / 1000 <= P99_TARGET_MS]
+    best_single = max(ok, key=lambda r: r["rps"]) if ok else None
+    lines += [
+        "",
+        "### Against the targets",
+        "",
+        f"- Batch: {eps:,.0f} events/s (target ≥ {BATCH_TARGET:,}): "
+        f"{'met' if eps >= BATCH_TARGET else 'NOT met'}; ratio to a single COPY connection "
+        f"{eps / copy1['eps']:.2f} (target ≥ {RATIO_TARGET}): "
+        f"{'met' if eps / copy1['eps'] >= RATIO_TARGET else 'NOT met'}.",
+        "- Single: "
+        + (
+            f"{best_single['rps']:,.0f} req/s at p99 {_ms(best_single['p99'])} ms "
+            f"(target ≥ {SINGLE_TARGET:,} req/s with p99 ≤ {P99_TARGET_MS:.0f} ms): "
+            f"{'met' if best_single['rps'] >= SINGLE_TARGET else 'NOT met'}."
+            if best_single
+            else f"no run kept p99 ≤ {P99_TARGET_MS:.0f} ms: NOT met."
+        ),
+    ]
+    notes = results.get("notes")
+    if notes:
+        lines += ["", notes]
+    return "\n".join(lines) + "\n"
