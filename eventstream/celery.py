@@ -30,6 +30,15 @@ app.conf.beat_schedule.update(
         "events-ingest-housekeeping": {"task": "events.ingest_housekeeping", "schedule": 3600.0},
     }
 )
+# Analytics: rollups refreshed from the watermark; retention drops old partitions.
+app.conf.beat_schedule["events-analytics-refresh-rollups"] = {
+    "task": "events.analytics.refresh_rollups",
+    "schedule": 10.0,
+}
+app.conf.beat_schedule["events-analytics-enforce-retention"] = {
+    "task": "events.analytics.enforce_retention",
+    "schedule": 3600.0,
+}
 # accounts: API key usage counters, Redis -> database.
 app.conf.beat_schedule["accounts-flush-api-key-usage"] = {
     "task": "accounts.flush_api_key_usage",
