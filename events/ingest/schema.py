@@ -177,7 +177,14 @@ def validate_event(raw, *, now: datetime, lo: datetime, hi: datetime, suspicious
     data, metadata = bytes(event.data), bytes(event.metadata)
     if len(data) + len(metadata) > L.MAX_JSON_BYTES:
         errors["data"] = [f"data and metadata together exceed {L.MAX_JSON_BYTES} bytes"]
-    else:
+    elif (
+        suspicious
+        or data[:1] != b"{"
+        or metadata[:1] != b"{"
+        # Cannot nest deeper than it has openers: the exact check is needed only past that.
+        or data.count(b"{") + data.count(b"[") > L.MAX_DEPTH
+        or metadata.count(b"{") + metadata.count(b"[") > L.MAX_DEPTH
+    ):
         check_json_field(data, "data", errors, suspicious)
         check_json_field(metadata, "metadata", errors, suspicious)
     if suspicious:
