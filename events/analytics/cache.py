@@ -52,7 +52,7 @@ def cache_key(account_id, endpoint: str, query: AggregateQuery) -> str:
 
 
 def validity_mark(cursor) -> datetime:
-    margin = timedelta(seconds=getattr(settings, "ANALYTICS_COMMIT_MARGIN_SECONDS", 5))
+    margin = timedelta(seconds=getattr(settings, "ANALYTICS_COMMIT_MARGIN_SECONDS", 2))
     cursor.execute(
         "SELECT now(), clock_timestamp(), (SELECT min(xact_start) FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()"

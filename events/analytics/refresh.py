@@ -95,7 +95,7 @@ def level_horizons(now: datetime) -> dict[str, datetime]:
 
 def _new_watermark(cursor, upto: datetime | None) -> datetime:
     lag = timedelta(seconds=getattr(settings, "ANALYTICS_REFRESH_LAG_SECONDS", 10))
-    margin = timedelta(seconds=getattr(settings, "ANALYTICS_COMMIT_MARGIN_SECONDS", 5))
+    margin = timedelta(seconds=getattr(settings, "ANALYTICS_COMMIT_MARGIN_SECONDS", 2))
     cursor.execute(
         "SELECT now(), (SELECT min(xact_start) FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
