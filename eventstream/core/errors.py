@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -156,6 +157,8 @@ def describe_exception(exc: Exception) -> tuple[int, dict, dict[str, str]] | Non
         return exc.status_code, body, exc.headers
     if isinstance(exc, Http404):
         return 404, error_body(404, ErrorType.NOT_FOUND, "Not found"), {}
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, error_body(403, ErrorType.FORBIDDEN, "Permission denied"), {}
     if isinstance(exc, drf.APIException):
         status, error, message, details = _from_drf(exc)
         headers = {}

@@ -69,7 +69,9 @@ class ErrorFormatMiddleware:
             return response
         return self._reshape(response)
 
-    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if request.path.startswith(_HTML_PREFIXES):
+            return None  # the admin renders its own pages (403, 404, 500) for humans
         response = exception_to_response(exc)
         if response is not None:
             return response

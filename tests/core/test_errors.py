@@ -142,3 +142,26 @@ def test_production_refuses_jwt_secret_equal_to_secret_key():
     )
     assert result.returncode != 0
     assert "JWT_SECRET must be set" in result.stderr
+
+
+@pytest.mark.urls("tests.core.urls")
+def test_django_permission_denied_is_403_in_error_format(api_client):
+    response = api_client.get("/denied")
+    assert response.status_code == 403
+    assert response.json() == {
+        "statusCode": 403,
+        "error": "FORBIDDEN",
+        "message": "Permission denied",
+        "details": {},
+    }
+
+
+@pytest.mark.django_db
+def test_admin_permission_denied_stays_an_html_403(client):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.get("/admin/accounts/auditlog/add/")
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")

@@ -1,5 +1,6 @@
 """A URLconf for exercising the error handler with a real DRF validation error."""
 
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -37,7 +38,12 @@ class WhoAmI(AccountScopedAPIView):
         return Response({"account": str(self.account_id), "kind": request.auth.kind})
 
 
+def denied(request):
+    raise PermissionDenied
+
+
 urlpatterns = [
+    path("denied", denied),
     path("whoami", WhoAmI.as_view()),
     path("validate", validate),
     path("crash", crash),
