@@ -158,6 +158,7 @@ def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:
     with transaction.atomic(), connection.cursor() as cursor:
         if not nested:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET LOCAL work_mem = '128MB'")  # a big backlog sorts in memory
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
         if not cursor.fetchone()[0]:
             return RefreshResult(False, None)

@@ -1,0 +1,70 @@
+"""Bytes per event on disk: heap, TOAST and every index of the events partitions, and the
+rollups, from PostgreSQL's own size functions."""
+
+from __future__ import annotations
+
+import psycopg
+
+SIZES = """
+SELECT coalesce(sum(pg_relation_size(c.oid)), 0),
+       coalesce(sum(pg_total_relation_size(c.oid) - pg_relation_size(c.oid)
+                    - pg_indexes_size(c.oid)), 0),
+       coalesce(sum(pg_indexes_size(c.oid)), 0)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = %s::regclass
+"""
+INDEXES = """
+SELECT pi.indexrelid::regclass::text AS name, sum(pg_relation_size(ci.inhrelid))
+FROM pg_index pi JOIN pg_inherits ci ON ci.inhparent = pi.indexrelid
+WHERE pi.indrelid = 'events'::regclass GROUP BY 1 ORDER BY 2 DESC
+"""
+
+
+def _mib(value: int) -> str:
+    return f"{value / 1024 / 1024:,.1f} MiB"
+
+
+def storage_report(dsn: str) -> str:
+    with psycopg.connect(dsn) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0] or 1
+        heap, toast, indexes = conn.execute(SIZES, ["events"]).fetchone()
+        per_index = conn.execute(INDEXES).fetchall()
+        compression = conn.execute(
+            "SELECT attname, attcompression FROM pg_attribute"
+            " WHERE attrelid = 'events'::regclass AND attname IN ('data', 'metadata')"
+        ).fetchall()
+        rollups = []
+        for level in ("1m", "5m", "15m", "1h", "1d"):
+            table = f"events_rollup_{level}"
+            h, t, i = conn.execute(SIZES, [table]).fetchone()
+            rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            rollups.append((level, rows, h + t + i))
+    total = heap + toast + indexes
+    lines = [
+        "## Storage",
+        "",
+        f"Measured by `python bench/query/run.py` over the {events:,} events loaded above "
+        "(sizes from `pg_relation_size` / `pg_indexes_size` over every partition).",
+        "",
+        "| part | size | bytes / event |",
+        "|---|---|---|",
+        f"| events heap | {_mib(heap)} | {heap / events:,.1f} |",
+        f"| events TOAST | {_mib(toast)} | {toast / events:,.1f} |",
+    ]
+    for name, size in per_index:
+        lines.append(f"| index {name} | {_mib(int(size))} | {int(size) / events:,.1f} |")
+    lines.append(
+        f"| **events total (table + indexes)** | **{_mib(total)}** | **{total / events:,.1f}** |"
+    )
+    for level, rows, size in rollups:
+        lines.append(f"| rollup {level} ({rows:,} rows) | {_mib(size)} | {size / events:,.2f} |")
+    rollup_total = sum(size for _, _, size in rollups)
+    lines += [
+        f"| all rollups | {_mib(rollup_total)} | {rollup_total / events:,.2f} |",
+        "",
+        "Column compression of the JSON columns (`attcompression`, l = lz4, p = pglz, "
+        "empty = server default): "
+        + ", ".join(f"{name}={code or 'default'}" for name, code in compression)
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
