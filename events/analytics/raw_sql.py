@@ -16,14 +16,16 @@ def raw_aggregate_sql(account_id, query: AggregateQuery) -> tuple[str, Params, l
     metrics = query.computed_metrics
     group_tags = "tags" in query.group_by
     # unique_tags counts every tag of the group's events (with groupBy tags too: the tags that
-    # co-occur with the group's tag), so tags are unnested once more; other metrics count each
-    # event once through the ordinality filter.
-    tag_rows = "unique_tags" in metrics
+    # co-occur with the group's tag). With groupBy tags, tags are unnested once more in the same
+    # scan (other metrics count each event once through the ordinality filter); otherwise they
+    # are counted by a second, cheaper aggregate joined on the group keys.
+    tag_rows = "unique_tags" in metrics and group_tags
+    separate_tags = "unique_tags" in metrics and not group_tags
     once = " FILTER (WHERE t.i IS NULL OR t.i = 1)" if tag_rows else ""
     select: list[str] = []
     columns: list[str] = []
     for metric in metrics:
-        if metric in PERCENTILES:
+        if metric in PERCENTILES or (metric == "unique_tags" and separate_tags):
             continue
         columns.append(metric)
         select.append(
@@ -64,8 +66,23 @@ def raw_aggregate_sql(account_id, query: AggregateQuery) -> tuple[str, Params, l
         *raw_filters(query.filters, params, "e"),
     ]
     group_positions = ", ".join(str(n + 1) for n in range(len(keys)))
+    key_names = [f"k{n}" for n in range(len(keys))]
+    keyed = [f"{expr} AS {name}" for expr, name in zip(keys, key_names, strict=True)]
     sql = (
-        f"SELECT {', '.join([*keys, *select])} FROM events e{joins}"
+        f"SELECT {', '.join([*keyed, *select])} FROM events e{joins}"
         f" WHERE {' AND '.join(where)} GROUP BY {group_positions}"
     )
+    if separate_tags:
+        tags_sql = (  # DISTINCT first: a hash aggregate, cheaper than count(DISTINCT)'s sort
+            f"SELECT {', '.join(key_names)}, count(*) AS unique_tags FROM ("
+            f"SELECT DISTINCT {', '.join(keyed)}, t.tag FROM events e{joins}"
+            " CROSS JOIN LATERAL unnest(e.tags) AS t(tag)"
+            f" WHERE {' AND '.join(where)}) d GROUP BY {group_positions}"
+        )
+        on = " AND ".join(f"m.{k} IS NOT DISTINCT FROM tg.{k}" for k in key_names)
+        sql = (
+            f"SELECT m.*, coalesce(tg.unique_tags, 0) FROM ({sql}) m"
+            f" LEFT JOIN ({tags_sql}) tg ON {on}"
+        )
+        columns.append("unique_tags")
     return sql, params, columns

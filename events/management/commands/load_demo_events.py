@@ -27,8 +27,9 @@ INSERT = """
 INSERT INTO events (account_id, id, ts, received_at, event_type, source, user_id, session_id,
                     duration, priority, status, tags, data, metadata)
 SELECT %(account)s, gen_random_uuid(), g.ts,
-       g.ts + CASE WHEN random() < 0.01 THEN make_interval(secs => 60 + random() * 7200)
-                   ELSE make_interval(secs => random() * 2) END,
+       least(now(), g.ts + CASE WHEN random() < 0.01
+                                THEN make_interval(secs => 60 + random() * 7200)
+                                ELSE make_interval(secs => random() * 2) END),
        'event_' || lpad((floor(%(types)s * power(random(), 2)))::int::text, 2, '0'),
        (ARRAY['web', 'ios', 'android', 'api', 'backend'])[1 + floor(random() * %(sources)s)::int],
        'user_' || g.u,
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         accounts = self._accounts(opts["accounts"])
         weights = [2.0**-i for i in range(len(accounts))]
         shares = [w / sum(weights) for w in weights]
-        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
         start = end - timedelta(days=days)
         partition_ensure_range(start, end + timedelta(days=2))
         started, done = time.monotonic(), 0
