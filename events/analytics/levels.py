@@ -19,6 +19,15 @@ class Level:
         return f"events_rollup_{self.name}"
 
     @property
+    def total_table(self) -> str:
+        """The same measures summed over every eventType/source/status: one row per bucket."""
+        return f"events_rollup_total_{self.name}"
+
+    @property
+    def tables(self) -> tuple[str, str]:
+        return (self.table, self.total_table)
+
+    @property
     def sql_interval(self) -> str:
         return f"{int(self.size.total_seconds())} seconds"
 

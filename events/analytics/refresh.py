@@ -108,6 +108,47 @@ def _new_watermark(cursor, upto: datetime | None) -> datetime:
     return min(candidate, now)
 
 
+TOTALS_SQL = """
+WITH r AS (
+    SELECT r.* FROM {table} r
+    JOIN {touched} x ON r.account_id = x.account_id AND r.bucket = x.bucket
+), m AS (
+    SELECT account_id, bucket, sum(event_count) AS n, sum(duration_count) AS dn,
+           sum(duration_sum) AS ds, min(duration_min) AS mn, max(duration_max) AS mx
+    FROM r GROUP BY 1, 2
+), k AS (
+    SELECT account_id, bucket, u.k, sum(u.c)::integer AS c
+    FROM r, unnest(r.sketch_keys, r.sketch_counts) AS u(k, c) GROUP BY 1, 2, 3
+), ka AS (
+    SELECT account_id, bucket, array_agg(k ORDER BY k) AS keys, array_agg(c ORDER BY k) AS counts
+    FROM k GROUP BY 1, 2
+)
+INSERT INTO {total} (account_id, bucket, event_count, duration_count, duration_sum, duration_min,
+                     duration_max, sketch_keys, sketch_counts)
+SELECT m.account_id, m.bucket, m.n, m.dn, m.ds, m.mn, m.mx, coalesce(ka.keys, '{{}}'),
+       coalesce(ka.counts, '{{}}')
+FROM m LEFT JOIN ka ON ka.account_id = m.account_id AND ka.bucket = m.bucket
+"""
+
+
+def _refresh_totals(cursor, level: Level, horizon: datetime, first, last) -> None:
+    """Recompute the dimensionless rows of every bucket this refresh touched at ``level``."""
+    touched = f"_touched_{level.name}"
+    cursor.execute(f"DROP TABLE IF EXISTS {touched}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {touched} ON COMMIT DROP AS"
+        f" SELECT account_id, {bucket_sql(level.size)} AS bucket FROM _rollup_delta"
+        f" WHERE ts >= %s UNION SELECT account_id, bucket FROM _patched_{level.name}",
+        [horizon],
+    )
+    rollup_partitions_ensure(level, first, last, level.total_table)
+    cursor.execute(
+        f"DELETE FROM {level.total_table} t USING {touched} x"
+        " WHERE t.account_id = x.account_id AND t.bucket = x.bucket"
+    )
+    cursor.execute(TOTALS_SQL.format(table=level.table, total=level.total_table, touched=touched))
+
+
 def _refresh_level(cursor, level: Level, horizon: datetime, w_new: datetime) -> None:
     bucket = bucket_sql(level.size)
     cursor.execute(f"DROP TABLE IF EXISTS _patched_{level.name}")
@@ -150,6 +191,7 @@ def _refresh_level(cursor, level: Level, horizon: datetime, w_new: datetime) -> 
         f"INSERT INTO {level.table} AS r ({COLUMNS}) {aggregate_sql(level, delta)} {MERGE}",
         {"horizon": horizon},
     )
+    _refresh_totals(cursor, level, horizon, first, last)
 
 
 def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:

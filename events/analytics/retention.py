@@ -86,11 +86,12 @@ def retention_enforce(*, now: datetime | None = None) -> RetentionResult:
         result.dropped.append(name)
     for level in LEVELS:
         horizon = now - timedelta(days=days[f"rollup_{level.name}_days"])
-        for name, _start, end in rollup_partitions_list(level):
-            if end <= horizon:
-                with transaction.atomic():
-                    rollup_partition_drop(level, name)
-                result.dropped.append(name)
+        for table in level.tables:
+            for name, _start, end in rollup_partitions_list(level, table):
+                if end <= horizon:
+                    with transaction.atomic():
+                        rollup_partition_drop(level, name, table)
+                    result.dropped.append(name)
     if result.dropped:
         log.info("retention_dropped", extra={"partitions": result.dropped})
     return result

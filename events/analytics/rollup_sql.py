@@ -26,6 +26,7 @@ from .sqlparts import ROLLUP_DIMENSIONS, Params, dimension_filters, output_bucke
 class RollupPlan:
     dims: tuple[str, ...]  # rollup columns kept in the partial rows (group keys + extras)
     sketch: bool
+    totals: bool  # no dimension needed at all: read the per-bucket total tables
 
 
 def rollup_plan(query: AggregateQuery) -> RollupPlan:
@@ -36,7 +37,9 @@ def rollup_plan(query: AggregateQuery) -> RollupPlan:
     if "unique_sources" in metrics and "source" not in dims:
         dims.append("source")
     sketch = query.approximate and any(m.startswith("p") and m[1].isdigit() for m in metrics)
-    return RollupPlan(tuple(dims), sketch)
+    f = query.filters
+    totals = not dims and not (f.event_types or f.sources or f.statuses)
+    return RollupPlan(tuple(dims), sketch, totals)
 
 
 def _ranges(segments: list[Segment], params: Params, column: str) -> str:
@@ -105,9 +108,8 @@ def rollup_sql(
             *dimension_filters(query.filters, params, "r"),
             "NOT EXISTS (SELECT 1 FROM dirty_ranges x WHERE x.lo = r.bucket)",
         ]
-        branches.append(
-            f"SELECT {', '.join(cols)} FROM {seg.level.table} r WHERE {' AND '.join(where)}"
-        )
+        table = seg.level.total_table if plan.totals else seg.level.table
+        branches.append(f"SELECT {', '.join(cols)} FROM {table} r WHERE {' AND '.join(where)}")
     if raw_segments:
         branches.append(
             f"SELECT {raw_cols} FROM events e WHERE {raw_where}"
