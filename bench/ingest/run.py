@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.common.cpu import CpuMeter  # noqa: E402
 from bench.common.machine import machine_info  # noqa: E402
 from bench.common.report import write_section  # noqa: E402
 from bench.common.server import (  # noqa: E402
@@ -114,6 +115,7 @@ SETUPS = [
     # (worker class, workers, threads)
     ("sync", 4, 1),
     ("gthread", 2, 4),
+    ("gthread", 4, 4),
 ]
 
 
@@ -122,7 +124,18 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="short runs, no report")
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite BENCHMARKS.md from the last results"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        from bench.ingest.report import render
+
+        results = json.loads((ROOT / "var" / "bench-ingest.json").read_text())
+        notes = Path(__file__).with_name("notes.md")
+        results["notes"] = notes.read_text() if notes.exists() else ""
+        write_section("ingest", render(results, results.get("duration", args.duration)))
+        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     duration = 5 if args.quick else args.duration
@@ -140,24 +153,29 @@ def main() -> None:
         "setups": [],
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "log_level": env["LOG_LEVEL"],
+        "duration": duration,
     }
     notes = Path(__file__).with_name("notes.md")
     if notes.exists():
         results["notes"] = notes.read_text()
-    with CeleryWorker(env):
+    with CeleryWorker(env) as celery:
         for worker_class, workers, threads in SETUPS:
             with Gunicorn(env, workers, worker_class, threads) as server:
                 label = f"{worker_class} w={workers} t={threads}"
                 print(f"[bench] {label}: warm-up", flush=True)
                 wrk(server.url, "/api/events/batch", key, batch_dir, 4, 3)
-                before = count_events(dsn)
+                meter = CpuMeter(DB, web=server.proc.pid, worker=celery.proc.pid)
+                before, cpu0 = count_events(dsn), meter.snapshot()
                 batch = wrk(server.url, "/api/events/batch", key, batch_dir, 4, duration)
+                batch["cpu"] = meter.delta(cpu0, meter.snapshot())
                 batch["stored"] = count_events(dsn) - before
                 batch["eps"] = batch["stored"] / (batch["duration_us"] / 1e6)
                 print(f"[bench] {label}: batch {batch}", flush=True)
                 singles = []
                 for conns in (4, 8, 16):
+                    cpu0 = meter.snapshot()
                     single = wrk(server.url, "/api/events", key, single_dir, conns, duration)
+                    single["cpu"] = meter.delta(cpu0, meter.snapshot())
                     print(f"[bench] {label}: single {single}", flush=True)
                     singles.append(single)
                 results["setups"].append(

@@ -33,7 +33,7 @@ log = logging.getLogger("eventstream.outbox")
 
 MAX_ATTEMPTS = 10
 NUDGE_FLAG_TTL_SECONDS = 30
-NUDGE_DEBOUNCE_SECONDS = 0.05
+NUDGE_DEBOUNCE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
