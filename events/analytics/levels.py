@@ -20,7 +20,7 @@ class Level:
 
     @property
     def total_table(self) -> str:
-        """The same measures summed over every eventType/source/status: one row per bucket."""
+        """The same measures summed over sources and statuses: one row per bucket and type."""
         return f"events_rollup_total_{self.name}"
 
     @property

@@ -113,26 +113,28 @@ WITH r AS (
     SELECT r.* FROM {table} r
     JOIN {touched} x ON r.account_id = x.account_id AND r.bucket = x.bucket
 ), m AS (
-    SELECT account_id, bucket, sum(event_count) AS n, sum(duration_count) AS dn,
+    SELECT account_id, bucket, event_type, sum(event_count) AS n, sum(duration_count) AS dn,
            sum(duration_sum) AS ds, min(duration_min) AS mn, max(duration_max) AS mx
-    FROM r GROUP BY 1, 2
+    FROM r GROUP BY 1, 2, 3
 ), k AS (
-    SELECT account_id, bucket, u.k, sum(u.c)::integer AS c
-    FROM r, unnest(r.sketch_keys, r.sketch_counts) AS u(k, c) GROUP BY 1, 2, 3
+    SELECT account_id, bucket, event_type, u.k, sum(u.c)::integer AS c
+    FROM r, unnest(r.sketch_keys, r.sketch_counts) AS u(k, c) GROUP BY 1, 2, 3, 4
 ), ka AS (
-    SELECT account_id, bucket, array_agg(k ORDER BY k) AS keys, array_agg(c ORDER BY k) AS counts
-    FROM k GROUP BY 1, 2
+    SELECT account_id, bucket, event_type, array_agg(k ORDER BY k) AS keys,
+           array_agg(c ORDER BY k) AS counts
+    FROM k GROUP BY 1, 2, 3
 )
-INSERT INTO {total} (account_id, bucket, event_count, duration_count, duration_sum, duration_min,
-                     duration_max, sketch_keys, sketch_counts)
-SELECT m.account_id, m.bucket, m.n, m.dn, m.ds, m.mn, m.mx, coalesce(ka.keys, '{{}}'),
-       coalesce(ka.counts, '{{}}')
+INSERT INTO {total} (account_id, bucket, event_type, event_count, duration_count, duration_sum,
+                     duration_min, duration_max, sketch_keys, sketch_counts)
+SELECT m.account_id, m.bucket, m.event_type, m.n, m.dn, m.ds, m.mn, m.mx,
+       coalesce(ka.keys, '{{}}'), coalesce(ka.counts, '{{}}')
 FROM m LEFT JOIN ka ON ka.account_id = m.account_id AND ka.bucket = m.bucket
+                   AND ka.event_type = m.event_type
 """
 
 
 def _refresh_totals(cursor, level: Level, horizon: datetime, first, last) -> None:
-    """Recompute the dimensionless rows of every bucket this refresh touched at ``level``."""
+    """Recompute the per-eventType rows of every bucket this refresh touched at ``level``."""
     touched = f"_touched_{level.name}"
     cursor.execute(f"DROP TABLE IF EXISTS {touched}")
     cursor.execute(

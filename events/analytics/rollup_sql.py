@@ -26,7 +26,7 @@ from .sqlparts import ROLLUP_DIMENSIONS, Params, dimension_filters, output_bucke
 class RollupPlan:
     dims: tuple[str, ...]  # rollup columns kept in the partial rows (group keys + extras)
     sketch: bool
-    totals: bool  # no dimension needed at all: read the per-bucket total tables
+    totals: bool  # only eventType (or nothing) needed: read the per-(bucket, eventType) totals
 
 
 def rollup_plan(query: AggregateQuery) -> RollupPlan:
@@ -38,7 +38,7 @@ def rollup_plan(query: AggregateQuery) -> RollupPlan:
         dims.append("source")
     sketch = query.approximate and any(m.startswith("p") and m[1].isdigit() for m in metrics)
     f = query.filters
-    totals = not dims and not (f.event_types or f.sources or f.statuses)
+    totals = set(dims) <= {"event_type"} and not (f.sources or f.statuses)
     return RollupPlan(tuple(dims), sketch, totals)
 
 

@@ -1,6 +1,6 @@
-"""Analytics: per-level rollups summed over every eventType/source/status (one row per account
-and bucket). Queries with no dimension filter or grouping read these: 24 rows a day at 1h
-instead of one per (eventType, source, status) combination."""
+"""Analytics: per-level rollups summed over every source and status (one row per account, bucket
+and eventType). Queries grouping or filtering by eventType alone, or by no dimension, read these:
+about 20x fewer rows than the (eventType, source, status) rollups, and fewer sketches to merge."""
 
 from django.db import migrations
 
@@ -10,6 +10,7 @@ TOTAL_TABLE = """
 CREATE TABLE events_rollup_total_{level} (
     account_id     uuid             NOT NULL,
     bucket         timestamptz      NOT NULL,
+    event_type     text             NOT NULL,
     event_count    bigint           NOT NULL,
     duration_count bigint           NOT NULL,
     duration_sum   double precision NOT NULL DEFAULT 0,
@@ -17,7 +18,7 @@ CREATE TABLE events_rollup_total_{level} (
     duration_max   double precision NULL,
     sketch_keys    integer[]        NOT NULL DEFAULT '{{}}',
     sketch_counts  integer[]        NOT NULL DEFAULT '{{}}',
-    PRIMARY KEY (account_id, bucket)
+    PRIMARY KEY (account_id, bucket, event_type)
 ) PARTITION BY RANGE (bucket);
 """
 

@@ -415,3 +415,62 @@ def test_buckets_mixing_dimensions_match_the_oracle(interval):
             for name, value in values.items():
                 approx = approximate == "true" and name in PERCENTILES
                 assert _close(row[oracle_field(name)], value, approx), (name, row, values)
+
+
+def test_analytics_by_event_type_from_the_type_totals_matches_the_oracle():
+    fields = [
+        {
+            "offset": 3600 + i * 211,
+            "micros": i,
+            "event_type": TYPES[i % 3],
+            "source": SOURCES[(i // 3) % 3],
+            "status": STATUSES[(i // 2) % 3],
+            "user_id": None,
+            "session_id": None,
+            "duration": float((i * 53) % 997) / 3,
+            "priority": None,
+            "tags": [],
+            "country": None,
+            "other_account": False,
+        }
+        for i in range(80)
+    ]
+    key, events = _setup(
+        {
+            "early": fields,
+            "late": fields[:5],
+            "patches": [(3, "error")],
+            "second_refresh": "partial",
+        }
+    )
+    q = {
+        "start": BASE,
+        "end": BASE + timedelta(hours=7),
+        "groupBy": ["eventType"],
+        "interval": "1h",
+        "timezone": "UTC",
+        "metrics": TOTALS_METRICS,
+    }
+    body = (
+        _client(key)
+        .get(
+            "/api/events/analytics",
+            {
+                **_query_params(q),
+                "groupBy": "eventType",
+                "interval": "1h",
+                "metrics": ",".join(TOTALS_METRICS),
+                "approximate": "true",
+                "limit": 1000,
+            },
+        )
+        .json()
+    )
+    assert body["meta"]["freshness"]["source"] != ["raw"]
+    expected = oracle.analytics(events, q)
+    actual = {(datetime.fromisoformat(r["bucket"]), r["eventType"]): r for r in body["data"]}
+    assert set(actual) == set(expected)
+    for group, values in expected.items():
+        for name, value in values.items():
+            field = oracle_field(name)
+            assert _close(actual[group][field], value, name in PERCENTILES), (name, group)
