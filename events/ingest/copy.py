@@ -19,7 +19,8 @@ COLUMNS = (
 COPY_SQL = f"COPY events ({COLUMNS}) FROM STDIN (FORMAT csv)"
 _EPOCH_DAY = date(1970, 1, 1)
 _Q, _QQ = '"', '""'
-_LOW62 = (1 << 62) - 1
+# A random hex digit -> one of 8, 9, a, b: the RFC 9562 variant bits "10" plus two random bits.
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 def q(value: str) -> str:
@@ -57,7 +58,7 @@ def prepare_rows(account_id: str, received_at: str, events: list) -> Prepared:
     """``events``: ``(index, EventIn)`` with UTC timestamps and bytes ``data``/``metadata``."""
     out = Prepared()
     rows, days, minutes = out.rows, out.days, out.minutes
-    rand = os.urandom(10 * len(events))
+    rand = os.urandom(10 * len(events)).hex()  # 20 random hex digits per event
     head = f"{account_id},"
     tail = f",{received_at},"
     stamps = []
@@ -67,12 +68,10 @@ def prepare_rows(account_id: str, received_at: str, events: list) -> Prepared:
         seconds = ts.timestamp()
         days.add(int(seconds // 86400))
         minutes.add(int(seconds // 60))
-        if e.id is None:
-            r = int.from_bytes(rand[10 * n : 10 * n + 10], "big")
-            ms = int(seconds) * 1000 + ts.microsecond // 1000  # exact, unlike seconds * 1000
-            value = (ms << 80) | 0x7 << 76 | ((r >> 62) & 0xFFF) << 64
-            h = f"{value | 0b10 << 62 | (r & _LOW62):032x}"
-            event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        if e.id is None:  # UUIDv7: 48-bit ms | 7 | 12 random bits | variant 10 | 62 random bits
+            ms = f"{int(seconds) * 1000 + ts.microsecond // 1000:012x}"  # exact ms
+            r = rand[20 * n : 20 * n + 20]
+            event_id = f"{ms[:8]}-{ms[8:]}-7{r[:3]}-{_VARIANT[r[3]]}{r[4:7]}-{r[7:19]}"
         else:
             event_id = str(e.id)
         et, src, st = e.event_type, e.source, e.status
