@@ -11,6 +11,7 @@ import msgspec
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
+from accounts.ratelimit import RateLimitMixin
 from accounts.scopes import EVENTS_READ, EVENTS_WRITE
 from events.ingest import limits as L
 from events.ingest import openapi as docs
@@ -49,7 +50,7 @@ def _ingest(request, *, limit: int, single: bool) -> HttpResponse:
     return _json(stored.status_code, stored.body, stored.replayed)
 
 
-class EventCreateView(AccountScopedAPIView):
+class EventCreateView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = EVENTS_WRITE
     parser_classes: list = []
 
@@ -65,7 +66,7 @@ class EventCreateView(AccountScopedAPIView):
         return _ingest(request, limit=L.MAX_SINGLE_BODY_BYTES, single=True)
 
 
-class EventBatchView(AccountScopedAPIView):
+class EventBatchView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = EVENTS_WRITE
     parser_classes: list = []
 
@@ -82,7 +83,7 @@ class EventBatchView(AccountScopedAPIView):
         return _ingest(request, limit=L.MAX_BATCH_BODY_BYTES, single=False)
 
 
-class EventDetailView(AccountScopedAPIView):
+class EventDetailView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = {"GET": EVENTS_READ, "PATCH": EVENTS_WRITE}
     parser_classes: list = []
 

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.test import override_settings
 
 from events.ingest.services import event_batch_ingest
 from tests.events.ingest_helpers import count_events, event, outbox_rows, post_raw
@@ -180,3 +181,16 @@ def test_malformed_json_batch_is_400_and_stores_nothing(key_client, account):
     assert response.status_code == 400
     assert response.json()["error"] == "VALIDATION_ERROR"
     assert count_events(account.id) == 0
+
+
+@override_settings(RATELIMIT_API="2/m")
+def test_ingest_is_rate_limited_per_key_in_the_error_format(key_client, account):
+    statuses = [
+        key_client.post("/api/events/batch", [event()], format="json").status_code for _ in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    limited = key_client.post("/api/events", event(), format="json")
+    assert limited.status_code == 429
+    assert limited.json()["error"] == "RATE_LIMIT"
+    assert limited["Retry-After"]
+    assert count_events(account.id) == 2
