@@ -194,3 +194,20 @@ def test_ingest_is_rate_limited_per_key_in_the_error_format(key_client, account)
     assert limited.json()["error"] == "RATE_LIMIT"
     assert limited["Retry-After"]
     assert count_events(account.id) == 2
+
+
+def test_housekeeping_expires_old_idempotency_keys(key_client, account):
+    from django.db import connection
+
+    from events.ingest.tasks import ingest_housekeeping_task
+
+    key_client.post("/api/events", event(), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    key_client.post("/api/events", event(), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE event_idempotency_keys SET created_at = now() - interval '25 hours'"
+            " WHERE key = 'old'"
+        )
+    assert ingest_housekeeping_task.apply().get()["idempotency_keys_expired"] == 1
+    retry = key_client.post("/api/events", event(), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    assert retry["Idempotency-Replayed"] == "true"

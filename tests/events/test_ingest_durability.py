@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, connections
 from kombu import Connection
 
+from events.ingest.selectors import batch_events
 from events.ingest.tasks import nudge_drain, outbox_drain_task
 from eventstream.core import outbox
 from tests.events.ingest_helpers import count_events, event, outbox_rows
@@ -111,6 +112,9 @@ def test_committed_batch_is_handed_to_the_worker_after_commit(
     entries = _wait_for(lambda: [e for e in received if e.payload["account_id"] == str(account.id)])
     assert len(entries) == 1
     assert entries[0].payload["count"] == 3
+    stored = batch_events(entries[0].payload)
+    assert sorted(e["id"] for e in stored) == sorted(r["id"] for r in response.json()["results"])
+    assert stored[0]["data"] == event()["data"]
     assert _wait_for(lambda: outbox_rows("events.ingested")[0][4] is not None)
 
 
