@@ -121,7 +121,8 @@ def _validate(raw_items: list, suspicious: bool) -> BatchOutcome:
 
 def _dedup_client_ids(cursor, account_id, outcome: BatchOutcome, rows: list) -> list:
     """Drop rows whose client id this account already has; they become ``duplicate``."""
-    client = [(event_id, e.timestamp) for _, event_id, e, _ in rows if e.id is not None]
+    # Sorted: concurrent batches sharing ids then lock them in the same order (no deadlock).
+    client = sorted((event_id, e.timestamp) for _, event_id, e, _ in rows if e.id is not None)
     if not client:
         return rows
     cursor.execute(
