@@ -242,6 +242,30 @@ def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:
     return RefreshResult(True, w_new, w_old, events, patched)
 
 
+def rollup_totals_rebuild() -> None:
+    """Recompute every per-eventType total row from the rollups (after migration 0011 on a
+    database that already had rollups)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        for level in LEVELS:
+            touched = f"_touched_{level.name}"
+            cursor.execute(f"DROP TABLE IF EXISTS {touched}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {touched} ON COMMIT DROP AS"
+                f" SELECT DISTINCT account_id, bucket FROM {level.table}"
+            )
+            cursor.execute(f"SELECT min(bucket), max(bucket) FROM {touched}")
+            first, last = cursor.fetchone()
+            if first is None:
+                continue
+            rollup_partitions_ensure(level, first, last, level.total_table)
+            cursor.execute(f"DELETE FROM {level.total_table}")
+            cursor.execute(
+                TOTALS_SQL.format(table=level.table, total=level.total_table, touched=touched)
+            )
+
+
 def rollup_watermark() -> datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT watermark FROM events_rollup_state WHERE id = 1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -20,7 +21,7 @@ from .params import AggregateQuery
 from .planner import candidate_levels, output_buckets, plan_segments
 from .raw_sql import raw_aggregate_sql
 from .retention import account_horizons
-from .rollup_sql import rollup_plan, rollup_sql
+from .rollup_sql import RollupPlan, rollup_plan, rollup_sql
 from .sqlparts import ROLLUP_DIMENSIONS
 
 ANALYTICS_WORK_MEM = "64MB"
@@ -66,6 +67,34 @@ def _exactness(query: AggregateQuery, engine: str) -> dict:
     return result
 
 
+def _rollup_rows(cursor, account_id, query, segments, plan: RollupPlan) -> list:
+    """Engine rows. When percentiles need sketches but other metrics need the source/status
+    dimensions, the sketches come from the per-eventType totals (far fewer to merge) and the
+    rest from the dimension rollups without sketches: two statements, one snapshot."""
+    group_dims = tuple(ROLLUP_DIMENSIONS[key] for key in query.group_by)
+    f = query.filters
+    split = (
+        plan.sketch
+        and not plan.totals
+        and set(group_dims) <= {"event_type"}
+        and not (f.sources or f.statuses)
+    )
+    if not split:
+        sql, params = rollup_sql(account_id, query, segments, plan)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    sql, params = rollup_sql(account_id, query, segments, replace(plan, sketch=False))
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
+    sketch_plan = RollupPlan(group_dims, sketch=True, totals=True)
+    sql, params = rollup_sql(account_id, query, segments, sketch_plan)
+    cursor.execute(sql, params)
+    pad = (None,) * (len(plan.dims) - len(group_dims))
+    cut = 2 + len(group_dims)
+    rows += [row[:cut] + pad + row[cut:] for row in cursor.fetchall() if row[0] == 1]
+    return rows
+
+
 def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> dict:
     now = datetime.now(UTC)
     horizons, raw_horizon = account_horizons(account_id, now)
@@ -81,9 +110,8 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
                 query.filters.start, query.filters.end, levels, horizons, raw_horizon
             )
             plan = rollup_plan(query)
-            sql, params = rollup_sql(account_id, query, segments, plan)
-            cursor.execute(sql, params)
-            groups = merge_rollup_rows(cursor.fetchall(), query, len(plan.dims), plan.dims)
+            rows = _rollup_rows(cursor, account_id, query, segments, plan)
+            groups = merge_rollup_rows(rows, query, len(plan.dims), plan.dims)
             levels_used = sorted({s.level.name if s.level else "raw" for s in segments})
         else:
             clamped = query

@@ -26,7 +26,16 @@ SQL = "".join(TOTAL_TABLE.format(level=level) for level in LEVELS)
 REVERSE = "".join(f"DROP TABLE IF EXISTS events_rollup_total_{level} CASCADE;" for level in LEVELS)
 
 
+def fill_totals(apps, schema_editor):
+    from events.analytics.refresh import rollup_totals_rebuild
+
+    rollup_totals_rebuild()
+
+
 class Migration(migrations.Migration):
     dependencies = [("events", "0010_analytics_rollups")]
 
-    operations = [migrations.RunSQL(SQL, REVERSE)]
+    operations = [
+        migrations.RunSQL(SQL, REVERSE),
+        migrations.RunPython(fill_totals, migrations.RunPython.noop),
+    ]

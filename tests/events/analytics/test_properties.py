@@ -443,13 +443,18 @@ def test_analytics_by_event_type_from_the_type_totals_matches_the_oracle():
             "second_refresh": "partial",
         }
     )
+    for metrics in (TOTALS_METRICS, [*TOTALS_METRICS, "unique_sources", "dominant_status"]):
+        _compare_by_event_type(key, events, metrics)
+
+
+def _compare_by_event_type(key, events, metrics):
     q = {
         "start": BASE,
         "end": BASE + timedelta(hours=7),
         "groupBy": ["eventType"],
         "interval": "1h",
         "timezone": "UTC",
-        "metrics": TOTALS_METRICS,
+        "metrics": metrics,
     }
     body = (
         _client(key)
@@ -459,7 +464,7 @@ def test_analytics_by_event_type_from_the_type_totals_matches_the_oracle():
                 **_query_params(q),
                 "groupBy": "eventType",
                 "interval": "1h",
-                "metrics": ",".join(TOTALS_METRICS),
+                "metrics": ",".join(metrics),
                 "approximate": "true",
                 "limit": 1000,
             },
