@@ -12,6 +12,15 @@ def _ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
 
+def _cpu(run: dict, units: int, scale: float) -> tuple[float, float, float]:
+    """(web CPU, PostgreSQL CPU) per unit, and the cores all parties of the run used."""
+    cpu = run.get("cpu") or {}
+    seconds = run["duration_us"] / 1e6
+    units = max(units, 1)
+    cores = sum(cpu.values()) / seconds if seconds else 0.0
+    return cpu.get("web", 0.0) / units * scale, cpu.get("postgres", 0.0) / units * scale, cores
+
+
 def render(results: dict, duration: int) -> str:
     m = results["machine"]
     copy1, copy2 = results["copy_single"], results["copy_parallel"]
@@ -27,22 +36,29 @@ def render(results: dict, duration: int) -> str:
         "Setup: gunicorn with `eventstream/gunicorn_conf.py` (APP_ENV=production, LOG_LEVEL="
         f"{results.get('log_level', 'WARNING')}), one Celery worker draining the outbox, all on "
         "this machine together with PostgreSQL, Redis and the load generator "
-        f"([wrk](https://github.com/wg/wrk) 4.1, 1 thread, keep-alive, {duration} s per run, "
+        f"([wrk](https://github.com/wg/wrk) 4.1, 1 thread, {duration} s per run, "
         "pre-built bodies in rotation, `bench/ingest/wrk_post.lua`). Events are shaped like the "
         "seed README's example (~350 bytes of JSON each); batches hold 1,000 events. "
-        '"Stored" counts rows in the table after the run, not responses.',
+        '"Stored" counts rows in the table after the run, not responses. CPU columns: CPU '
+        "seconds of the gunicorn processes and of this database's PostgreSQL backends per event "
+        'or request; "cores used" adds the worker and wrk and divides by the run\'s length '
+        "(what the run got of the 2 cores; the rest went to other processes). The `sync` "
+        "worker closes each connection after its response; `gthread` keeps it alive.",
         "",
         "### Batch ingestion (`POST /api/events/batch`, 1,000 events per request)",
         "",
-        "| gunicorn | connections | req/s | events/s stored | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| gunicorn | conns | req/s | events/s stored | p50 ms | p95 ms | p99 ms | errors "
+        "| web CPU µs/event | PostgreSQL CPU µs/event | cores used |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in results["setups"]:
         b = s["batch"]
         errors = b["status_errors"] + b["connect_errors"] + b["read_errors"] + b["timeouts"]
+        web, pg, cores = _cpu(b, b["stored"], 1e6)
         lines.append(
             f"| {s['label']} | {b['conns']} | {b['rps']:.1f} | **{b['eps']:,.0f}** | "
-            f"{_ms(b['p50'])} | {_ms(b['p95'])} | {_ms(b['p99'])} | {errors} |"
+            f"{_ms(b['p50'])} | {_ms(b['p95'])} | {_ms(b['p99'])} | {errors} | "
+            f"{web:.1f} | {pg:.1f} | {cores:.2f} |"
         )
     best = max(results["setups"], key=lambda s: s["batch"]["eps"])
     eps = best["batch"]["eps"]
@@ -59,15 +75,18 @@ def render(results: dict, duration: int) -> str:
         "",
         "### Single events (`POST /api/events`)",
         "",
-        "| gunicorn | connections | req/s | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| gunicorn | conns | req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| web CPU ms/req | PostgreSQL CPU ms/req | cores used |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in results["setups"]:
         for r in s["single"]:
             errors = r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["timeouts"]
+            web, pg, cores = _cpu(r, r["requests"], 1e3)
             lines.append(
                 f"| {s['label']} | {r['conns']} | **{r['rps']:,.0f}** | {_ms(r['p50'])} | "
-                f"{_ms(r['p95'])} | {_ms(r['p99'])} | {errors} |"
+                f"{_ms(r['p95'])} | {_ms(r['p99'])} | {errors} | {web:.2f} | {pg:.2f} | "
+                f"{cores:.2f} |"
             )
     ok = [r for s in results["setups"] for r in s["single"] if r["p99"] / 1000 <= P99_TARGET_MS]
     best_single = max(ok, key=lambda r: r["rps"]) if ok else None
