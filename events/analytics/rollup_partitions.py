@@ -45,12 +45,10 @@ def rollup_partitions_ensure(
         while start <= last:
             name = partition_name(level, start, table)
             if name not in existing:
-                # Names and bounds derive from dates, never from user input. The sketches go
-                # out of line (toast_tuple_target), so scans that do not need them stay narrow.
+                # Names and bounds derive from dates, never from user input.
                 cursor.execute(
                     f'CREATE TABLE "{name}" PARTITION OF {table}'
-                    " FOR VALUES FROM (%s) TO (%s)"
-                    " WITH (fillfactor = 90, toast_tuple_target = 128)",
+                    " FOR VALUES FROM (%s) TO (%s) WITH (fillfactor = 90)",
                     [start, start + level.partition_span],
                 )
                 created.append(name)
