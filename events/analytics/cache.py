@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -64,14 +65,19 @@ def validity_mark(cursor) -> datetime:
 
 def changed_since(cursor, account_id, query: AggregateQuery, mark: datetime) -> bool:
     args = {"a": account_id, "m": mark, "s": query.filters.start, "e": query.filters.end}
-    cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE account_id = %(a)s AND received_at > %(m)s"
-        " AND ts >= %(s)s AND ts < %(e)s)"
-        " OR EXISTS (SELECT 1 FROM events WHERE account_id = %(a)s AND updated_at > %(m)s"
-        " AND ts >= %(s)s AND ts < %(e)s)",
-        args,
-    )
-    return cursor.fetchone()[0]
+    # Server-side bound and prepared: a generic plan prunes partitions at run time instead of
+    # planning ~60 partition scans on every cache lookup.
+    with connection.wrap_database_errors, psycopg.Cursor(cursor.cursor.connection) as raw:
+        raw.execute(CHANGED_SQL, args, prepare=True)
+        return raw.fetchone()[0]
+
+
+CHANGED_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM events WHERE account_id = %(a)s AND received_at > %(m)s"
+    " AND ts >= %(s)s AND ts < %(e)s)"
+    " OR EXISTS (SELECT 1 FROM events WHERE account_id = %(a)s AND updated_at > %(m)s"
+    " AND ts >= %(s)s AND ts < %(e)s)"
+)
 
 
 def _get(key: str):

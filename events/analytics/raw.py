@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+import psycopg
 from django.db import connection
 
 from .cursor import encode_cursor
@@ -70,11 +71,17 @@ def raw_select(*, account_id, query: RawQuery) -> dict:
     sql = (
         f"SELECT {EVENT_COLUMNS} FROM events e WHERE {' AND '.join(where)}"  # noqa: S608
         f" ORDER BY e.ts {direction}, e.id {direction}"
-        f" LIMIT {query.page_size + 1:d} OFFSET {offset:d}"
+        f" LIMIT {params.add(query.page_size + 1)} OFFSET {params.add(offset)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # Server-side bound and prepared (per query shape): the generic plan prunes the ~30 daily
+    # partitions at run time instead of planning each of them on every page.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        psycopg.Cursor(cursor.cursor.connection) as raw,
+    ):
+        raw.execute(sql, params, prepare=True)
+        rows = raw.fetchall()
     has_more = len(rows) > query.page_size
     rows = rows[: query.page_size]
     next_cursor = None
