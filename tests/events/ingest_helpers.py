@@ -41,12 +41,14 @@ def count_events(account_id=None) -> int:
         return cursor.fetchone()[0]
 
 
-def outbox_rows(topic: str | None = None) -> list[tuple]:
+def outbox_rows(topic: str | None = None, account_id=None) -> list[tuple]:
+    """``(id, topic, account_id, payload, processed_at)``, oldest first."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, topic, account_id, payload, processed_at FROM outbox"
-            " WHERE %s::text IS NULL OR topic = %s ORDER BY id",
-            [topic, topic],
+            " WHERE (%s::text IS NULL OR topic = %s) AND (%s::uuid IS NULL OR account_id = %s)"
+            " ORDER BY id",
+            [topic, topic, account_id, account_id],
         )
         rows = cursor.fetchall()
     # Django loads jsonb as text through a raw cursor.

@@ -52,7 +52,7 @@ def test_patch_of_one_field_leaves_the_others(key_client, stored):
 def test_patch_writes_an_outbox_entry_with_the_event_ts(key_client, stored, account):
     key_client.patch(f"/api/events/{stored['id']}", {"tags": []}, format="json")
 
-    rows = outbox_rows("events.updated")
+    rows = outbox_rows("events.updated", account.id)
     assert len(rows) == 1
     assert rows[0][3] == {
         "account_id": str(account.id),
@@ -73,14 +73,14 @@ def test_patch_writes_an_outbox_entry_with_the_event_ts(key_client, stored, acco
         (b'{"status": "a\\u0000"}', "status"),
     ],
 )
-def test_invalid_patch_is_400_and_changes_nothing(key_client, stored, body, field):
+def test_invalid_patch_is_400_and_changes_nothing(key_client, stored, account, body, field):
     response = key_client.generic(
         "PATCH", f"/api/events/{stored['id']}", body, content_type="application/json"
     )
     assert response.status_code == 400
     assert field in response.json()["details"]["fields"]
     assert key_client.get(f"/api/events/{stored['id']}").json() == stored
-    assert outbox_rows("events.updated") == []
+    assert outbox_rows("events.updated", account.id) == []
 
 
 def test_patch_needs_json_content_type(key_client, stored):

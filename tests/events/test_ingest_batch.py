@@ -60,12 +60,12 @@ def test_all_rejected_batch_is_400_with_indexed_field_paths(key_client, account)
     }
     assert [r["status"] for r in body["details"]["results"]] == ["rejected", "rejected"]
     assert count_events(account.id) == 0
-    assert outbox_rows() == []
+    assert outbox_rows(account_id=account.id) == []
 
 
 def test_one_outbox_row_per_request_not_per_event(key_client, account):
     key_client.post("/api/events/batch", [event()] * 50, format="json")
-    rows = outbox_rows("events.ingested")
+    rows = outbox_rows("events.ingested", account.id)
     assert len(rows) == 1
     payload = rows[0][3]
     assert payload["count"] == 50
@@ -122,7 +122,7 @@ def test_idempotent_retry_replays_the_first_response_and_stores_nothing_twice(ke
     assert retry.json() == first.json()
     assert retry["Idempotency-Replayed"] == "true"
     assert count_events(account.id) == 2
-    assert len(outbox_rows("events.ingested")) == 1
+    assert len(outbox_rows("events.ingested", account.id)) == 1
 
 
 def test_idempotency_key_with_a_different_body_is_409(key_client, account):

@@ -65,7 +65,7 @@ def test_connection_lost_mid_request_is_503_and_stores_nothing(key_client, accou
     assert response.json()["error"] == "DATABASE_ERROR"
     connection.close()
     assert count_events(account.id) == 0
-    assert outbox_rows() == []
+    assert outbox_rows(account_id=account.id) == []
 
 
 def test_database_unreachable_is_503_with_retry_after(key_client, account):
@@ -115,7 +115,7 @@ def test_committed_batch_is_handed_to_the_worker_after_commit(
     stored = batch_events(entries[0].payload)
     assert sorted(e["id"] for e in stored) == sorted(r["id"] for r in response.json()["results"])
     assert stored[0]["data"] == event()["data"]
-    assert _wait_for(lambda: outbox_rows("events.ingested")[0][4] is not None)
+    assert _wait_for(lambda: outbox_rows("events.ingested", account.id)[0][4] is not None)
 
 
 def test_batch_committed_while_the_broker_is_down_is_processed_by_the_periodic_drain(
@@ -132,16 +132,16 @@ def test_batch_committed_while_the_broker_is_down_is_processed_by_the_periodic_d
         response = key_client.post("/api/events/batch", [event()] * 2, format="json")
         assert response.status_code == 201  # committed: the failed nudge does not fail it
         time.sleep(1.0)
-        assert outbox_rows("events.ingested")[0][4] is None
-        assert received == []
+        assert outbox_rows("events.ingested", account.id)[0][4] is None
+        assert [e for e in received if e.account_id == account.id] == []
     finally:
         outbox.set_nudge(nudge_drain)
 
     outbox_drain_task.apply_async()  # what beat sends every 15 s
 
-    entries = _wait_for(lambda: list(received))
+    entries = _wait_for(lambda: [e for e in received if e.account_id == account.id])
     assert [e.payload["count"] for e in entries] == [2]
-    assert _wait_for(lambda: outbox_rows("events.ingested")[0][4] is not None)
+    assert _wait_for(lambda: outbox_rows("events.ingested", account.id)[0][4] is not None)
 
 
 def test_failing_consumer_leaves_the_row_pending_for_a_retry(account):
@@ -159,10 +159,10 @@ def test_failing_consumer_leaves_the_row_pending_for_a_retry(account):
         with transaction.atomic():
             outbox.outbox_put(topic="test.topic", payload={"n": 1}, account_id=account.id)
         assert outbox.outbox_drain() == 0
-        row = outbox_rows("test.topic")[0]
+        row = outbox_rows("test.topic", account.id)[0]
         assert row[4] is None
         assert outbox.outbox_drain() == 1
-        assert outbox_rows("test.topic")[0][4] is not None
+        assert outbox_rows("test.topic", account.id)[0][4] is not None
         assert calls == [1, 1]
     finally:
         outbox.unregister_consumer("test.topic", "flaky")
