@@ -80,7 +80,8 @@ def raw_select(*, account_id, query: RawQuery) -> dict:
         connection.wrap_database_errors,
         psycopg.Cursor(cursor.cursor.connection) as raw,
     ):
-        raw.execute(sql, params, prepare=True)
+        # OFFSET pages plan better with the offset known (a custom plan)
+        raw.execute(sql, params, prepare=offset == 0)
         rows = raw.fetchall()
     has_more = len(rows) > query.page_size
     rows = rows[: query.page_size]
