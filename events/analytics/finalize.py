@@ -83,11 +83,12 @@ def merge_rollup_rows(rows, query: AggregateQuery, n_dims: int, dims: tuple[str,
         if source_at is not None:
             a["src"].add(values[source_at])
     result = {}
+    metrics = query.computed_metrics
     for group, a in acc.items():
         if a["n"] == 0:
             continue
         out = {}
-        for metric in query.computed_metrics:
+        for metric in metrics:
             if metric == "count":
                 out[metric] = a["n"]
             elif metric == "unique_sources":
@@ -145,8 +146,10 @@ def _sort(rows: list[dict], order_by) -> list[dict]:
 
 def shape_rows(groups: dict, query: AggregateQuery, zero_fill: list[datetime] | None) -> list:
     if zero_fill is not None:
+        empty = _empty_metrics(query.computed_metrics)
         for bucket in zero_fill:
-            groups.setdefault((bucket,), _empty_metrics(query.computed_metrics))
+            if (bucket,) not in groups:
+                groups[(bucket,)] = dict(empty)
     rows = []
     for group, metrics in groups.items():
         row = {"bucket": group[0]} if query.interval else {}
@@ -162,13 +165,14 @@ def shape_rows(groups: dict, query: AggregateQuery, zero_fill: list[datetime] | 
     if query.limit is not None:
         rows = rows[: query.limit]
     shaped = []
+    fields = [(metric, field_name(metric)) for metric in query.metrics]
     for row in rows:
         out = {}
         if query.interval:
             out["bucket"] = format_bucket(row["bucket"], query)
         for key in query.group_by:
             out[key] = row[key]
-        for metric in query.metrics:
-            out[field_name(metric)] = row[metric]
+        for metric, name in fields:
+            out[name] = row[metric]
         shaped.append(out)
     return shaped
