@@ -5,7 +5,9 @@ For each segment answered by a rollup level, rows come from
 - raw events of that segment received after the watermark (the tail), except dirty buckets, plus
 - every raw event of the dirty buckets;
 segments answered by raw events read them all. Every matching event is counted exactly once, in
-one statement (one snapshot) that also reads the watermark.
+one statement (one snapshot) that also reads the watermark. Events received or PATCHed after the
+watermark are read once (``recent``, through the received_at/updated_at indexes) for both the
+tail and the dirty buckets.
 """
 
 # SQL here is composed from fixed fragments of this package; every value is a bound parameter.
@@ -117,7 +119,7 @@ def rollup_sql(
         )
     if rollup_segments:
         branches.append(
-            f"SELECT {raw_cols} FROM events e, st WHERE {raw_where} AND e.received_at > st.w"
+            f"SELECT {raw_cols} FROM recent e, st WHERE {raw_where} AND e.received_at > st.w"
             f" AND {_ranges(rollup_segments, params, 'e.ts')} AND NOT EXISTS"
             " (SELECT 1 FROM dirty_ranges x WHERE e.ts >= x.lo AND e.ts < x.hi)"
         )
@@ -140,9 +142,14 @@ def rollup_sql(
         part_columns += ["sk", "sc"]
     sql = f"""
 WITH st AS (SELECT watermark AS w FROM events_rollup_state WHERE id = 1),
+recent AS MATERIALIZED (
+    SELECT e.account_id, e.ts, e.event_type, e.source, e.status, e.duration, e.received_at,
+           e.updated_at
+    FROM events e, st WHERE e.account_id = {acc} AND e.ts >= {start} AND e.ts < {end}
+    AND (e.received_at > st.w OR e.updated_at > st.w)
+),
 dirty AS MATERIALIZED (
-    SELECT DISTINCT e.ts FROM events e, st WHERE e.account_id = {acc}
-    AND e.updated_at > st.w AND e.received_at <= st.w AND e.ts >= {start} AND e.ts < {end}
+    SELECT DISTINCT e.ts FROM recent e, st WHERE e.updated_at > st.w AND e.received_at <= st.w
 ),
 dirty_ranges AS MATERIALIZED ({" UNION ".join(dirty_ranges)}),
 parts ({", ".join(part_columns)}) AS ({" UNION ALL ".join(branches)})
