@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -40,19 +39,39 @@ def snapshot():
         yield cursor
 
 
+RAW_DISTINCT = frozenset({"unique_users", "unique_sessions", "unique_tags"})
+
+
 def uses_rollups(query: AggregateQuery) -> bool:
+    return engine_for(query)[0] != "raw"
+
+
+def engine_for(query: AggregateQuery) -> tuple[str, frozenset[str]]:
+    """("rollup" | "hybrid" | "raw", metrics the raw table must compute in a hybrid).
+
+    Hybrid: with approximate=true, everything the rollups hold comes from them (percentiles
+    from sketches) and only the distinct counts of users/sessions/tags, which have no sketch,
+    are computed exactly over raw events."""
     allowed = ROLLUP_EXACT | (ROLLUP_SKETCH if query.approximate else frozenset())
-    return (
+    if not (
         query.filters.only_rollup_dimensions
         and all(key in ROLLUP_DIMENSIONS for key in query.group_by)
-        and all(metric in allowed for metric in query.computed_metrics)
-    )
+    ):
+        return "raw", frozenset()
+    rest = frozenset(m for m in query.computed_metrics if m not in allowed)
+    if not rest:
+        return "rollup", rest
+    if query.approximate and rest <= RAW_DISTINCT:
+        return "hybrid", rest
+    return "raw", frozenset()
 
 
-def _exactness(query: AggregateQuery, engine: str) -> dict:
+def _exactness(query: AggregateQuery, engine: str, raw_metrics: frozenset[str]) -> dict:
     result = {}
     for metric in query.metrics:
-        if engine == "rollup" and metric in PERCENTILES:
+        if metric in raw_metrics:
+            result[field_name(metric)] = {"exact": True, "method": "raw"}
+        elif engine != "raw" and metric in PERCENTILES:
             result[field_name(metric)] = {
                 "exact": False,
                 "method": "ddsketch",
@@ -63,7 +82,8 @@ def _exactness(query: AggregateQuery, engine: str) -> dict:
                 ),
             }
         else:
-            result[field_name(metric)] = {"exact": True, "method": engine}
+            method = "rollup" if engine != "raw" else "raw"
+            result[field_name(metric)] = {"exact": True, "method": method}
     return result
 
 
@@ -95,34 +115,48 @@ def _rollup_rows(cursor, account_id, query, segments, plan: RollupPlan) -> list:
     return rows
 
 
+def _raw_groups(cursor, account_id, query: AggregateQuery, raw_horizon: datetime) -> dict:
+    clamped = query
+    if query.filters.start < raw_horizon:
+        start = min(raw_horizon, query.filters.end)
+        clamped = replace(query, filters=replace(query.filters, start=start))
+    sql, params, columns = raw_aggregate_sql(account_id, clamped)
+    cursor.execute(sql, params)
+    return merge_raw_rows(cursor.fetchall(), query, columns)
+
+
 def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> dict:
     now = datetime.now(UTC)
     horizons, raw_horizon = account_horizons(account_id, now)
-    engine = "rollup" if uses_rollups(query) else "raw"
+    engine, raw_metrics = engine_for(query)
     with snapshot() as cursor:
         cursor.execute("SELECT watermark FROM events_rollup_state WHERE id = 1")
         watermark = cursor.fetchone()[0]
-        if engine == "rollup":
+        if engine != "raw":
             levels = candidate_levels(
                 query.filters.start, query.filters.end, query.interval, query.timezone
             )
             segments = plan_segments(
                 query.filters.start, query.filters.end, levels, horizons, raw_horizon
             )
-            plan = rollup_plan(query)
-            rows = _rollup_rows(cursor, account_id, query, segments, plan)
-            groups = merge_rollup_rows(rows, query, len(plan.dims), plan.dims)
+            rollup_query = replace(
+                query,
+                metrics=tuple(m for m in query.computed_metrics if m not in raw_metrics),
+                having=(),
+            )
+            plan = rollup_plan(rollup_query)
+            rows = _rollup_rows(cursor, account_id, rollup_query, segments, plan)
+            groups = merge_rollup_rows(rows, rollup_query, len(plan.dims), plan.dims)
             levels_used = sorted({s.level.name if s.level else "raw" for s in segments})
+            if raw_metrics:
+                raw_query = replace(query, metrics=tuple(sorted(raw_metrics)), having=())
+                extra = _raw_groups(cursor, account_id, raw_query, raw_horizon)
+                empty = dict.fromkeys(raw_metrics, 0)
+                for group, values in groups.items():
+                    values.update(extra.get(group, empty))
+                levels_used = sorted({*levels_used, "raw"})
         else:
-            clamped = query
-            if query.filters.start < raw_horizon:
-                start = min(raw_horizon, query.filters.end)
-                clamped = dataclasses.replace(
-                    query, filters=dataclasses.replace(query.filters, start=start)
-                )
-            sql, params, columns = raw_aggregate_sql(account_id, clamped)
-            cursor.execute(sql, params)
-            groups = merge_raw_rows(cursor.fetchall(), query, columns)
+            groups = _raw_groups(cursor, account_id, query, raw_horizon)
             levels_used = ["raw"]
     buckets = None
     if zero_fill and query.interval:
@@ -147,7 +181,7 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
                 "includesUnmaterialized": True,
                 "source": levels_used,
             },
-            "exactness": _exactness(query, engine),
+            "exactness": _exactness(query, engine, raw_metrics),
             "cached": False,
         },
     }
