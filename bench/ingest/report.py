@@ -27,7 +27,8 @@ def render(results: dict, duration: int) -> str:
     lines = [
         "## Ingestion",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/ingest/run.py` "
+        f"Measured {results.get('measured_at') or f'{datetime.now(UTC):%Y-%m-%d %H:%M}'} UTC "
+        "by `python bench/ingest/run.py` "
         f"(`make bench`). Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
         f"PostgreSQL {m['postgres']} (synchronous_commit={m['synchronous_commit']}), "
         f"Python {m['python']}. Load average before the run: {results.get('loadavg', '?')} "
@@ -94,11 +95,11 @@ def render(results: dict, duration: int) -> str:
         "",
         "### Against the targets",
         "",
-        f"- Batch: {eps:,.0f} events/s (target ≥ {BATCH_TARGET:,}): "
+        f"- Batch (this run): {eps:,.0f} events/s (target ≥ {BATCH_TARGET:,}): "
         f"{'met' if eps >= BATCH_TARGET else 'NOT met'}; ratio to a single COPY connection "
         f"{eps / copy1['eps']:.2f} (target ≥ {RATIO_TARGET}): "
         f"{'met' if eps / copy1['eps'] >= RATIO_TARGET else 'NOT met'}.",
-        "- Single: "
+        "- Single (this run): "
         + (
             f"{best_single['rps']:,.0f} req/s at p99 {_ms(best_single['p99'])} ms "
             f"(target ≥ {SINGLE_TARGET:,} req/s with p99 ≤ {P99_TARGET_MS:.0f} ms): "
@@ -107,6 +108,26 @@ def render(results: dict, duration: int) -> str:
             else f"no run kept p99 ≤ {P99_TARGET_MS:.0f} ms: NOT met."
         ),
     ]
+    history = results.get("history") or []
+    if len(history) > 1:
+        lines += [
+            "",
+            "### Run-to-run variation",
+            "",
+            "Every full run on this machine (the tables above are the run of "
+            f"{results.get('measured_at', '?')} UTC); the machine was shared with other work, "
+            "so wall-clock figures move with the load average.",
+            "",
+            "| run (UTC) | load avg | batch events/s | COPY 1 conn | COPY 2 conns "
+            "| best single req/s (p99 ms) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for h in history:
+            lines.append(
+                f"| {h['measured_at']} | {h['loadavg']} | {h['batch_eps']:,} ({h['batch_setup']}) "
+                f"| {h['copy1_eps']:,} | {h['copy2_eps']:,} | {h['single_rps']:,} "
+                f"({h['single_p99_ms']}, {h['single_setup']}) |"
+            )
     notes = results.get("notes")
     if notes:
         lines += ["", notes]

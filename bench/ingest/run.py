@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,7 @@ from bench.common.server import (  # noqa: E402
 from bench.ingest.data import batch_bodies, single_bodies  # noqa: E402
 
 DB = "eventstream_bench_ingest"
+HISTORY = ROOT / "var" / "bench-ingest-runs.jsonl"
 LUA = Path(__file__).with_name("wrk_post.lua")
 CREATE_KEY = """
 from accounts.keys import generate_key, hash_key, DISPLAY_PREFIX_LEN
@@ -111,6 +113,30 @@ def copy_baseline(dsn: str, account_id: str, bodies: list[bytes], streams: int, 
     return {"events": chunks * 1000, "seconds": elapsed, "eps": chunks * 1000 / elapsed}
 
 
+def summary(results: dict) -> dict:
+    """One line per full run, so BENCHMARKS.md can show how much runs vary on this machine."""
+    best = max(results["setups"], key=lambda s: s["batch"]["eps"])
+    singles = [(s["label"], r) for s in results["setups"] for r in s["single"]]
+    label, single = max(singles, key=lambda item: item[1]["rps"])
+    return {
+        "measured_at": results["measured_at"],
+        "loadavg": results["loadavg"],
+        "batch_eps": round(best["batch"]["eps"]),
+        "batch_setup": best["label"],
+        "copy1_eps": round(results["copy_single"]["eps"]),
+        "copy2_eps": round(results["copy_parallel"]["eps"]),
+        "single_rps": round(single["rps"]),
+        "single_p99_ms": round(single["p99"] / 1000, 1),
+        "single_setup": f"{label} c={single['conns']}",
+    }
+
+
+def load_history() -> list[dict]:
+    if not HISTORY.exists():
+        return []
+    return [json.loads(line) for line in HISTORY.read_text().splitlines() if line.strip()]
+
+
 SETUPS = [
     # (worker class, workers, threads)
     ("sync", 4, 1),
@@ -134,6 +160,7 @@ def main() -> None:
         results = json.loads((ROOT / "var" / "bench-ingest.json").read_text())
         notes = Path(__file__).with_name("notes.md")
         results["notes"] = notes.read_text() if notes.exists() else ""
+        results["history"] = load_history()
         write_section("ingest", render(results, results.get("duration", args.duration)))
         return
     if shutil.which("wrk") is None:
@@ -188,11 +215,15 @@ def main() -> None:
     results["copy_parallel"] = copy_baseline(dsn, account_id, bodies, 2, chunks)
     print(f"[bench] COPY baseline 1 stream {results['copy_single']}", flush=True)
     print(f"[bench] COPY baseline 2 streams {results['copy_parallel']}", flush=True)
+    results["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     out = ROOT / "var" / "bench-ingest.json"
     out.write_text(json.dumps(results, indent=2))
+    with HISTORY.open("a") as history:
+        history.write(json.dumps(summary(results)) + "\n")
     if not (args.quick or args.no_report):
         from bench.ingest.report import render
 
+        results["history"] = load_history()
         write_section("ingest", render(results, duration))
     drop_database(DB)
     shutil.rmtree(tmp, ignore_errors=True)
