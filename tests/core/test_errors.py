@@ -62,6 +62,13 @@ def test_unhandled_exception_is_500_without_stack_trace(api_client, settings):
     }
 
 
+def _run_python(code: str, env: dict) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter: settings are read once per process."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 _OUTAGE_PROBE = """
 import django, json, time
 django.setup()
@@ -84,14 +91,7 @@ def test_unreachable_database_answers_503_not_500(pool):
         APP_ENV="test",
         DB_POOL=pool,
     )
-    result = subprocess.run(
-        [sys.executable, "-c", _OUTAGE_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_python(_OUTAGE_PROBE, env)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     by_path = {line["path"]: line for line in lines}
@@ -111,14 +111,7 @@ def test_production_refuses_default_secrets():
     env.pop("SECRET_KEY", None)
     env.pop("JWT_SECRET", None)
     env.update(APP_ENV="production", DJANGO_SETTINGS_MODULE="eventstream.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_python("import django; django.setup()", env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
@@ -132,14 +125,7 @@ def test_production_refuses_jwt_secret_equal_to_secret_key():
         JWT_SECRET=secret,
         DJANGO_SETTINGS_MODULE="eventstream.settings",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_python("import django; django.setup()", env)
     assert result.returncode != 0
     assert "JWT_SECRET must be set" in result.stderr
 
@@ -175,14 +161,7 @@ def test_healthz_through_the_connection_pool_is_ok():
         APP_ENV="test",
         DB_POOL="true",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", _OUTAGE_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_python(_OUTAGE_PROBE, env)
     assert result.returncode == 0, result.stderr
     first = json.loads(next(x for x in result.stdout.splitlines() if x.startswith("{")))
     assert first["path"] == "/healthz"
