@@ -95,6 +95,7 @@ def main() -> int:
         ).fetchone()[0]
         watermark = conn.execute("SELECT watermark FROM events_rollup_state").fetchone()[0]
     now = datetime.now(UTC).replace(microsecond=0)
+    load_before = os.getloadavg()[0]
     rows = []
     with Gunicorn(env, workers=2, worker_class="gthread", threads=4) as server:
         only = os.environ.get("BENCH_QUERY_ONLY")  # a substring: run matching shapes only
@@ -110,6 +111,7 @@ def main() -> int:
     if os.environ.get("BENCH_QUERY_ONLY"):
         return 0  # a partial run does not rewrite BENCHMARKS.md
     info = machine_info(_dsn())
+    load = f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end"
     table = "\n".join(rows)
     write_section(
         "queries",
@@ -124,7 +126,8 @@ UTC; later events come from the raw tail. One client, sequential requests on a k
 connection; latency measured at the client, in milliseconds. Each uncached request differs
 (endTime moves by a second) so the cache cannot answer it. The baseline is the same question
 written naively in SQL over the raw table (psql-style, no server), and the ratio is
-baseline p50 / our p50.
+baseline p50 / our p50. Load average (1 min) {load}: other work on this 2-core machine
+during the run inflates the figures.
 
 | shape | n | p50 ms | p95 ms | naive SQL p50 | naive SQL p95 | speed-up | target (p95) |
 |---|---|---|---|---|---|---|---|
