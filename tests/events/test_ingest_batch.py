@@ -211,3 +211,16 @@ def test_housekeeping_expires_old_idempotency_keys(key_client, account):
     assert ingest_housekeeping_task.apply().get()["idempotency_keys_expired"] == 1
     retry = key_client.post("/api/events", event(), format="json", HTTP_IDEMPOTENCY_KEY="new")
     assert retry["Idempotency-Replayed"] == "true"
+
+
+def test_resending_a_server_id_as_client_id_is_409_and_stores_nothing(key_client, account):
+    first = key_client.post("/api/events", event(timestamp="2026-11-26T08:00:00Z"), format="json")
+    server_id = first.json()["id"]
+    again = key_client.post(
+        "/api/events/batch",
+        [event(id=server_id, timestamp="2026-11-26T08:00:00Z"), event()],
+        format="json",
+    )
+    assert again.status_code == 409
+    assert again.json()["error"] == "CONFLICT_ERROR"
+    assert count_events(account.id) == 1
