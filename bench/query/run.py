@@ -78,10 +78,10 @@ TAIL_SQL = """
 INSERT INTO events (account_id, id, ts, received_at, event_type, source, user_id, session_id,
                     duration, priority, status, tags, data, metadata)
 SELECT %(account)s, gen_random_uuid(),
-       now() - CASE WHEN n % 2 = 0 THEN random() * interval '29 days'
+       now() - CASE WHEN n %% 2 = 0 THEN random() * interval '29 days'
                     ELSE random() * interval '10 minutes' END,
-       now(), 'event_' || lpad((n % 20)::text, 2, '0'), 'web', 'user_' || (n % 5000),
-       'session_' || (n % 9000), 50 + random() * 500, 1, 'ok', ARRAY['frontend'], '{}', '{}'
+       now(), 'event_' || lpad((n %% 20)::text, 2, '0'), 'web', 'user_' || (n %% 5000),
+       'session_' || (n %% 9000), 50 + random() * 500, 1, 'ok', ARRAY['frontend'], '{}', '{}'
 FROM generate_series(1, %(n)s) AS n
 """
 
