@@ -128,6 +128,7 @@ def summary(results: dict) -> dict:
         "single_rps": round(single["rps"]),
         "single_p99_ms": round(single["p99"] / 1000, 1),
         "single_setup": f"{label} c={single['conns']}",
+        "copy_next_to_batch": True,
     }
 
 
