@@ -35,10 +35,10 @@ def storage_report(dsn: str) -> str:
         ).fetchall()
         rollups = []
         for level in ("1m", "5m", "15m", "1h", "1d"):
-            table = f"events_rollup_{level}"
-            h, t, i = conn.execute(SIZES, [table]).fetchone()
-            rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            rollups.append((level, rows, h + t + i))
+            for table in (f"events_rollup_{level}", f"events_rollup_total_{level}"):
+                h, t, i = conn.execute(SIZES, [table]).fetchone()
+                rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                rollups.append((table, rows, h + t + i))
         brin = _brin_comparison(conn)
     total = heap + toast + indexes
     lines = [
@@ -58,7 +58,7 @@ def storage_report(dsn: str) -> str:
         f"| **events total (table + indexes)** | **{_mib(total)}** | **{total / events:,.1f}** |"
     )
     for level, rows, size in rollups:
-        lines.append(f"| rollup {level} ({rows:,} rows) | {_mib(size)} | {size / events:,.2f} |")
+        lines.append(f"| {level} ({rows:,} rows) | {_mib(size)} | {size / events:,.2f} |")
     rollup_total = sum(size for _, _, size in rollups)
     lines += [
         f"| all rollups | {_mib(rollup_total)} | {rollup_total / events:,.2f} |",
