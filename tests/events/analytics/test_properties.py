@@ -95,9 +95,19 @@ def _materialize(fields: dict, accounts, received_at: datetime) -> dict:
     )
 
 
+_example_accounts: list = []
+
+
 def _reset_rollups() -> None:
+    """Each example starts from empty rollups and a watermark at the epoch. Only the events of
+    earlier examples' accounts are deleted (other tests' rows are left alone); the rollup
+    tables and the watermark are this package's own."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM events")
+        if _example_accounts:
+            cursor.execute(
+                "DELETE FROM events WHERE account_id = ANY(%s)", [list(_example_accounts)]
+            )
+            _example_accounts.clear()
         for level in LEVELS:
             for table in level.tables:
                 cursor.execute(f"DELETE FROM {table}")
@@ -119,6 +129,7 @@ scenario = st.fixed_dictionaries(
 def _setup(data_scenario) -> tuple[object, list[dict]]:
     _reset_rollups()
     accounts = [AccountFactory(), AccountFactory()]
+    _example_accounts.extend(account.id for account in accounts)
     early = [
         _materialize(f, accounts, T_REFRESH_1 - timedelta(minutes=60, seconds=i))
         for i, f in enumerate(data_scenario["early"])
