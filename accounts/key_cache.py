@@ -2,12 +2,19 @@
 
 The cache holds what authentication needs (account, scopes, expiry, revocation time), so expiry
 and the end of a rotation grace period take effect on time even for a cached entry. Any save or
-delete of the key row drops the entry (see :func:`forget`), so a revocation takes effect on the
-next request in every web worker.
+delete of the key row drops the entry (see :func:`forget`).
+
+In front of Redis each process keeps its own copy of a resolved key for
+``API_KEY_LOCAL_CACHE_SECONDS`` (default 1 s; 0 turns it off), so a busy worker asks Redis about
+a key about once a second instead of on every request. :func:`forget` drops the local copy at
+once in the process that changed the key; other processes stop using theirs within that TTL.
+So a revocation takes effect on the next request in the process that made it and within
+``API_KEY_LOCAL_CACHE_SECONDS`` in every other web worker.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +45,27 @@ class CachedKey:
         if self.expires_at is not None and self.expires_at <= now:
             return "API key expired"
         return None
+
+
+# digest -> (monotonic deadline, entry); bounded, per process.
+_local: dict[str, tuple[float, CachedKey]] = {}
+_LOCAL_MAX_ENTRIES = 4096
+
+
+def _local_get(digest: str) -> tuple[bool, CachedKey | None]:
+    hit = _local.get(digest)
+    if hit is None or hit[0] < time.monotonic():
+        return False, None
+    return True, hit[1]
+
+
+def _local_put(digest: str, entry: CachedKey) -> None:
+    ttl = settings.API_KEY_LOCAL_CACHE_SECONDS
+    if ttl <= 0:
+        return
+    if len(_local) >= _LOCAL_MAX_ENTRIES:
+        _local.clear()  # rare (that many distinct keys within a TTL); keeps the bound simple
+    _local[digest] = (time.monotonic() + ttl, entry)
 
 
 def _cache_key(digest: str) -> str:
@@ -73,6 +101,16 @@ def resolve(raw_key: str) -> CachedKey | None:
     # Lookup by the SHA-256 of a 32-byte random secret: equality on the digest reveals nothing
     # usable through timing (an attacker cannot steer the digest), so no secret is compared.
     digest = hash_key(raw_key)
+    found, local = _local_get(digest)
+    if found:
+        return local
+    entry = _resolve_shared(digest)
+    if entry is not None:  # unknown keys are not remembered locally: a new key works at once
+        _local_put(digest, entry)
+    return entry
+
+
+def _resolve_shared(digest: str) -> CachedKey | None:
     ttl = settings.API_KEY_CACHE_SECONDS
     if ttl > 0:
         cached = _cache_call(cache.get, _cache_key(digest))
@@ -102,6 +140,7 @@ def resolve(raw_key: str) -> CachedKey | None:
 
 
 def forget(key_hash: str) -> None:
+    _local.pop(key_hash, None)
     _cache_call(cache.delete, _cache_key(key_hash))
 
 

@@ -233,6 +233,9 @@ RATELIMIT_TOKEN = env.str("RATELIMIT_TOKEN", default="60/m")  # refresh/logout, 
 # API key usage counters are kept in Redis and flushed to the database by beat every minute;
 # a resolved key is cached in Redis this long (any change of the key row drops the entry).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
+# ...and kept in each process this long in front of Redis (other processes see a revocation
+# within this TTL; the process that made it at once). 0 turns the per-process copy off.
+API_KEY_LOCAL_CACHE_SECONDS = env.float("API_KEY_LOCAL_CACHE_SECONDS", default=1.0)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Reset mails go out from a Celery task (same answer time for known and unknown users).
 PASSWORD_RESET_EMAIL_ASYNC = env.bool("PASSWORD_RESET_EMAIL_ASYNC", default=not IS_TEST)

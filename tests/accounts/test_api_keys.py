@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -169,6 +170,7 @@ def test_revoke_stops_the_key_at_once_even_when_cached(owner_client, account):
 
 
 @override_settings(API_KEY_CACHE_SECONDS=60)
+@override_settings(API_KEY_LOCAL_CACHE_SECONDS=0)  # the Redis layer alone
 def test_cached_key_still_expires_on_time(account):
     key = ApiKeyFactory(account=account, expires_at=timezone.now() + timedelta(hours=1))
     client = key_client(key.raw_key)
@@ -178,6 +180,33 @@ def test_cached_key_still_expires_on_time(account):
     cached["expires_at"] = (timezone.now() - timedelta(seconds=1)).timestamp()
     cache.set(f"apikey:{key.key_hash}", cached, 60)
     assert client.get("/whoami").json()["message"] == "API key expired"
+
+
+def test_key_held_in_process_still_expires_on_time(account, monkeypatch):
+    key = ApiKeyFactory(account=account, expires_at=timezone.now() + timedelta(hours=1))
+    client = key_client(key.raw_key)
+    assert client.get("/whoami").status_code == 200
+    cache.delete(f"apikey:{key.key_hash}")  # only the per-process copy is left
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get("/whoami")
+    assert response.status_code == 401
+    assert response.json()["message"] == "API key expired"
+
+
+@override_settings(API_KEY_LOCAL_CACHE_SECONDS=0.2)
+def test_change_made_by_another_process_reaches_this_one_within_the_local_ttl(account):
+    key = ApiKeyFactory(account=account)
+    client = key_client(key.raw_key)
+    assert client.get("/whoami").status_code == 200
+    # Another process revokes the key: its signal drops the Redis entry and its own copy only.
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    cache.delete(f"apikey:{key.key_hash}")
+    assert client.get("/whoami").status_code == 200  # this process's copy, within the TTL
+    time.sleep(0.25)
+    denied = client.get("/whoami")
+    assert denied.status_code == 401
+    assert denied.json()["message"] == "API key revoked"
 
 
 def test_rotation_keeps_old_key_working_within_grace_only(owner_client, account):
