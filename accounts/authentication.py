@@ -34,8 +34,9 @@ def _presented_key(request) -> str | None:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """Looks the key up by the SHA-256 of the secret (cached briefly in Redis, invalidated on
-    every change of the key row); counts the use in Redis, never with a database write."""
+    """Looks the key up by the SHA-256 of the secret (cached briefly in-process and in Redis,
+    invalidated on every change of the key row); counts the use in Redis, never with a database
+    write (in the rate limiter's round trip when the view defers it)."""
 
     def authenticate(self, request):
         key = _presented_key(request)
@@ -53,7 +54,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             kind="api_key",
             api_key_id=entry.id,
         )
-        usage.record_api_key_use(entry.id)
+        usage.use_api_key(request, entry.id)
         request.account_id = entry.account_id
         return ApiKeyUser(entry.id), credential
 

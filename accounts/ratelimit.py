@@ -11,6 +11,10 @@ Use it from any app (this module imports nothing outside ``accounts`` and ``even
 
 or on one handler of a view: ``@rate_limited(RateLimit("export", "10/m"))``.
 
+Counting is one pipelined Redis round trip per request for all of a view's limits (``SET NX EX``
+and ``INCR`` per counter, the keys and windows of django-ratelimit), which also carries the
+API key usage counters that authentication deferred to it (see :mod:`accounts.usage`).
+
 Keys: ``"credential"`` (default) counts per API key, else per user, else per client IP;
 ``"ip"`` counts per client IP (see :mod:`accounts.client_ip`); a callable ``(request) -> str``
 counts per whatever it returns.
@@ -20,13 +24,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 from django.conf import settings
-from django_ratelimit.core import get_usage
+from django.core.cache import caches
+from django_ratelimit.core import ALL, EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
+from accounts import usage as key_usage
 from accounts.client_ip import client_ip
 from eventstream.core.errors import ApplicationError, ErrorType
 
@@ -92,31 +99,64 @@ def _window_seconds(rate: str) -> int:
     return int(amount or 1) * multiplier[unit]
 
 
-def _count(request, limit: RateLimit) -> Usage | None:
+@dataclass(frozen=True)
+class _Counter:
+    limit: RateLimit
+    rate: str
+    allowed: int
+    period: int
+    window: int  # end of the current window (epoch seconds), as django-ratelimit computes it
+    key: str
+
+
+def _counter(request, limit: RateLimit, cache) -> _Counter | None:
     rate = limit.resolved_rate()
     if rate is None:
         return None
+    allowed, period = _split_rate(rate)
+    if allowed == 0:  # "0/m" disables the limit, as in django-ratelimit
+        return None
     value = _key_value(limit, request)
+    window = _get_window(value, period)
+    key = cache.make_key(_make_cache_key(limit.group, window, rate, value, ALL))
+    return _Counter(limit, rate, allowed, period, window, key)
+
+
+def _count_all(request, limits: Sequence[RateLimit]) -> list[Usage]:
+    """Count every limit (and the deferred API key use) in one pipelined round trip."""
+    cache_name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    cache = caches[cache_name]
+    pending = key_usage.take_pending(request)
+    counters: list[_Counter] = []
+    if getattr(settings, "RATELIMIT_ENABLE", True):
+        counters = [c for c in (_counter(request, lim, cache) for lim in limits) if c]
+    if pending is not None and cache_name != "default":  # usage lives in the default cache
+        key_usage.record_api_key_use(pending)
+        pending = None
+    if not counters and pending is None:
+        return []
     try:
-        usage = get_usage(
-            request,
-            group=limit.group,
-            key=lambda _group, _request: value,
-            rate=rate,
-            increment=True,
-        )
+        pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
+        for counter in counters:
+            pipe.set(counter.key, 0, ex=counter.period + EXPIRATION_FUDGE, nx=True)
+            pipe.incr(counter.key)
+        if pending is not None:
+            key_usage.queue_api_key_use(pipe, pending)
+        results = pipe.execute()
     except Exception as exc:  # Redis down: fail open rather than take the whole API down
-        log.warning("rate_limit_unavailable", group=limit.group, error=str(exc))
-        return None
-    if usage is None or usage["limit"] == 0:  # disabled, or the counter could not be read
-        return None
-    return Usage(
-        group=limit.group,
-        limit=usage["limit"],
-        count=usage["count"],
-        window=_window_seconds(rate),
-        reset=max(int(usage["time_left"]), 1),
-    )
+        log.warning("rate_limit_unavailable", error=str(exc))
+        return []
+    now = int(time.time())
+    return [
+        Usage(
+            group=c.limit.group,
+            limit=c.allowed,
+            count=int(results[2 * n + 1]),
+            window=_window_seconds(c.rate),
+            reset=max(c.window - now, 1),
+        )
+        for n, c in enumerate(counters)
+    ]
 
 
 def rate_limit_headers(usages: Sequence[Usage]) -> dict[str, str]:
@@ -136,7 +176,7 @@ class RateLimited(ApplicationError):
 
 def enforce_rate_limits(request, limits: Sequence[RateLimit]) -> list[Usage]:
     """Count this request against every limit; raise a 429 when one of them is exceeded."""
-    usages = [u for u in (_count(request, limit) for limit in limits) if u is not None]
+    usages = _count_all(request, limits)
     setattr(request, _STATE_ATTR, usages)
     exceeded = [u for u in usages if u.exceeded]
     if exceeded:
@@ -167,7 +207,12 @@ class RateLimitMixin:
         return self.rate_limits
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        key_usage.defer(request)  # counted in the rate limiter's round trip
+        try:
+            super().initial(request, *args, **kwargs)
+        except Exception:
+            key_usage.record_pending(request)  # e.g. authenticated but lacking the scope
+            raise
         enforce_rate_limits(request, self.get_rate_limits())
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -1,9 +1,12 @@
 """API key usage without a database write per request.
 
-Each authenticated request does one pipelined Redis round trip (``HINCRBY`` a counter and
-``HSET`` a last-used time in two hashes). A beat task (:func:`flush_api_key_usage`, every minute)
-moves the hashes aside atomically and adds them to ``ApiKey.usage_count`` / ``last_used_at`` in
-one ``UPDATE``. If the database write fails the counts are merged back for the next flush.
+Each authenticated request adds ``HINCRBY`` of a counter and ``HSET`` of a last-used time (two
+hashes) to Redis: in the rate limiter's pipelined round trip on views with
+:class:`~accounts.ratelimit.RateLimitMixin` (authentication defers the use to it, see
+:func:`defer`), else in a pipelined round trip of its own. A beat task
+(:func:`flush_api_key_usage`, every minute) moves the hashes aside atomically and adds them to
+``ApiKey.usage_count`` / ``last_used_at`` in one ``UPDATE``. If the database write fails the
+counts are merged back for the next flush.
 """
 
 from __future__ import annotations
@@ -26,15 +29,50 @@ def _keys() -> tuple[str, str]:
     return cache.make_key("apikey-usage:count"), cache.make_key("apikey-usage:last")
 
 
-def record_api_key_use(api_key_id: uuid.UUID) -> None:
+_DEFER_ATTR = "_eventstream_defer_key_use"
+_PENDING_ATTR = "_eventstream_pending_key_use"
+
+
+def queue_api_key_use(pipe, api_key_id: uuid.UUID) -> None:
+    """Add the use of a key to a pipeline on the default cache's Redis."""
     counts, last = _keys()
+    pipe.hincrby(counts, str(api_key_id), 1)
+    pipe.hset(last, str(api_key_id), f"{time.time():.3f}")
+
+
+def record_api_key_use(api_key_id: uuid.UUID) -> None:
     try:
         pipe = _redis().pipeline(transaction=False)
-        pipe.hincrby(counts, str(api_key_id), 1)
-        pipe.hset(last, str(api_key_id), f"{time.time():.3f}")
+        queue_api_key_use(pipe, api_key_id)
         pipe.execute()
     except Exception as exc:  # usage statistics must never fail a request
         log.warning("api_key_usage_not_recorded", error=str(exc))
+
+
+def defer(request) -> None:
+    """Authentication on this request leaves the use pending for a later pipeline."""
+    setattr(request, _DEFER_ATTR, True)
+
+
+def use_api_key(request, api_key_id: uuid.UUID) -> None:
+    """Called by authentication: record now, or leave pending when the request defers it."""
+    if getattr(request, _DEFER_ATTR, False):
+        setattr(request, _PENDING_ATTR, api_key_id)
+    else:
+        record_api_key_use(api_key_id)
+
+
+def take_pending(request) -> uuid.UUID | None:
+    pending = getattr(request, _PENDING_ATTR, None)
+    if pending is not None:
+        setattr(request, _PENDING_ATTR, None)
+    return pending
+
+
+def record_pending(request) -> None:
+    pending = take_pending(request)
+    if pending is not None:
+        record_api_key_use(pending)
 
 
 def pending_usage(api_key_ids: list[uuid.UUID]) -> dict[str, tuple[int, float | None]]:

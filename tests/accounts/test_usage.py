@@ -72,3 +72,31 @@ def test_flush_task_runs_on_a_real_worker(celery_worker_for_tests, account):
             break
         time.sleep(0.1)
     assert ApiKey.objects.get(pk=key.pk).usage_count == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.accounts.urls")
+def test_rate_limited_views_count_each_use_once_in_the_limiters_round_trip(account):
+    from accounts.usage import pending_usage
+
+    key = ApiKeyFactory(account=account)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key.raw_key)
+    statuses = [client.get("/limited/mixin").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the 429 is an authenticated use too
+    count, last_used = pending_usage([key.id])[str(key.id)]
+    assert count == 4 and last_used is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.accounts.urls")
+def test_use_is_counted_when_the_key_lacks_the_scope(account):
+    from accounts.usage import pending_usage
+
+    key = ApiKeyFactory(account=account, scopes=["events:write"])
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key.raw_key)
+    denied = client.get("/limited/mixin")
+    assert denied.status_code == 403
+    assert denied.json()["error"] == "FORBIDDEN"
+    assert pending_usage([key.id])[str(key.id)][0] == 1
