@@ -5,7 +5,10 @@
 Events are spread over the last ``--days`` days for ``--accounts`` demo accounts (the first gets
 the largest share), with ``--event-types`` skewed event types, ``--sources`` sources,
 ``--users`` users (skewed: a few very active), sessions per user, log-normal durations,
-mostly-ok statuses, 0-3 tags, and small ``data``/``metadata`` objects. One INSERT .. SELECT
+mostly-ok statuses, 0-3 tags, and small ``data``/``metadata`` objects. Every row is received
+"now" (``received_at`` = the statement's time), after any rollup watermark, as a real ingest
+would be: rows received in the past would fall behind the watermark and never be
+materialized. One INSERT .. SELECT
 per (account, day) keeps the rows in time order per partition; a progress bar shows the rate.
 Then the rollups are refreshed and the table analyzed.
 """
@@ -27,9 +30,7 @@ INSERT = """
 INSERT INTO events (account_id, id, ts, received_at, event_type, source, user_id, session_id,
                     duration, priority, status, tags, data, metadata)
 SELECT %(account)s, gen_random_uuid(), g.ts,
-       least(now(), g.ts + CASE WHEN random() < 0.01
-                                THEN make_interval(secs => 60 + random() * 7200)
-                                ELSE make_interval(secs => random() * 2) END),
+       now(),
        'event_' || lpad((floor(%(types)s * power(random(), 2)))::int::text, 2, '0'),
        (ARRAY['web', 'ios', 'android', 'api', 'backend'])[1 + floor(random() * %(sources)s)::int],
        'user_' || g.u,
