@@ -11,9 +11,9 @@ Use it from any app (this module imports nothing outside ``accounts`` and ``even
 
 or on one handler of a view: ``@rate_limited(RateLimit("export", "10/m"))``.
 
-Counting is one pipelined Redis round trip per request for all of a view's limits (``SET NX EX``
-and ``INCR`` per counter, the keys and windows of django-ratelimit), which also carries the
-API key usage counters that authentication deferred to it (see :mod:`accounts.usage`).
+Counting is one Redis command per request for all of a view's limits (a Lua script in
+:mod:`accounts.counters`; django-ratelimit's keys and windows), which also carries the API key
+usage counters that authentication deferred to it (see :mod:`accounts.usage`).
 
 Keys: ``"credential"`` (default) counts per API key, else per user, else per client IP;
 ``"ip"`` counts per client IP (see :mod:`accounts.client_ip`); a callable ``(request) -> str``
@@ -35,6 +35,7 @@ from django_ratelimit.core import ALL, EXPIRATION_FUDGE, _get_window, _make_cach
 
 from accounts import usage as key_usage
 from accounts.client_ip import client_ip
+from accounts.counters import bump
 from eventstream.core.errors import ApplicationError, ErrorType
 
 log = structlog.get_logger("eventstream.ratelimit")
@@ -123,7 +124,7 @@ def _counter(request, limit: RateLimit, cache) -> _Counter | None:
 
 
 def _count_all(request, limits: Sequence[RateLimit]) -> list[Usage]:
-    """Count every limit (and the deferred API key use) in one pipelined round trip."""
+    """Count every limit (and the deferred API key use) in one Redis command."""
     cache_name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
     cache = caches[cache_name]
     pending = key_usage.take_pending(request)
@@ -136,13 +137,12 @@ def _count_all(request, limits: Sequence[RateLimit]) -> list[Usage]:
     if not counters and pending is None:
         return []
     try:
-        pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
-        for counter in counters:
-            pipe.set(counter.key, 0, ex=counter.period + EXPIRATION_FUDGE, nx=True)
-            pipe.incr(counter.key)
-        if pending is not None:
-            key_usage.queue_api_key_use(pipe, pending)
-        results = pipe.execute()
+        counts = bump(
+            cache._cache.get_client(write=True),
+            [(c.key, c.period + EXPIRATION_FUDGE) for c in counters],
+            key_usage.usage_hashes() if pending is not None else None,
+            pending,
+        )
     except Exception as exc:  # Redis down: fail open rather than take the whole API down
         log.warning("rate_limit_unavailable", error=str(exc))
         return []
@@ -151,7 +151,7 @@ def _count_all(request, limits: Sequence[RateLimit]) -> list[Usage]:
         Usage(
             group=c.limit.group,
             limit=c.allowed,
-            count=int(results[2 * n + 1]),
+            count=counts[n],
             window=_window_seconds(c.rate),
             reset=max(c.window - now, 1),
         )

@@ -1,9 +1,9 @@
 """API key usage without a database write per request.
 
 Each authenticated request adds ``HINCRBY`` of a counter and ``HSET`` of a last-used time (two
-hashes) to Redis: in the rate limiter's pipelined round trip on views with
+hashes) to Redis: in the rate limiter's one command on views with
 :class:`~accounts.ratelimit.RateLimitMixin` (authentication defers the use to it, see
-:func:`defer`), else in a pipelined round trip of its own. A beat task
+:func:`defer`), else in one command of its own (:mod:`accounts.counters`). A beat task
 (:func:`flush_api_key_usage`, every minute) moves the hashes aside atomically and adds them to
 ``ApiKey.usage_count`` / ``last_used_at`` in one ``UPDATE``. If the database write fails the
 counts are merged back for the next flush.
@@ -17,6 +17,8 @@ import uuid
 import structlog
 from django.core.cache import cache
 from django.db import connection, transaction
+
+from accounts.counters import bump
 
 log = structlog.get_logger("eventstream.accounts.usage")
 
@@ -33,24 +35,20 @@ _DEFER_ATTR = "_eventstream_defer_key_use"
 _PENDING_ATTR = "_eventstream_pending_key_use"
 
 
-def queue_api_key_use(pipe, api_key_id: uuid.UUID) -> None:
-    """Add the use of a key to a pipeline on the default cache's Redis."""
-    counts, last = _keys()
-    pipe.hincrby(counts, str(api_key_id), 1)
-    pipe.hset(last, str(api_key_id), f"{time.time():.3f}")
+def usage_hashes() -> tuple[str, str]:
+    """The Redis hashes (count, last-used) in the default cache, for :mod:`accounts.counters`."""
+    return _keys()
 
 
 def record_api_key_use(api_key_id: uuid.UUID) -> None:
     try:
-        pipe = _redis().pipeline(transaction=False)
-        queue_api_key_use(pipe, api_key_id)
-        pipe.execute()
+        bump(_redis(), [], _keys(), api_key_id)
     except Exception as exc:  # usage statistics must never fail a request
         log.warning("api_key_usage_not_recorded", error=str(exc))
 
 
 def defer(request) -> None:
-    """Authentication on this request leaves the use pending for a later pipeline."""
+    """Authentication on this request leaves the use pending for the rate limiter."""
     setattr(request, _DEFER_ATTR, True)
 
 

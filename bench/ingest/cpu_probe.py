@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5, help="the minimum is reported")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--drop-middleware", default="", help="comma-separated substrings (what-if experiments)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
     args = parser.parse_args()
     env = bench_env(DB)
@@ -76,6 +79,10 @@ def main() -> None:
         account=account, name="probe", prefix=raw[:DISPLAY_PREFIX_LEN],
         key_hash=hash_key(raw), scopes=sorted(API_KEY_SCOPES),
     )  # fmt: skip
+    from django.conf import settings
+
+    for part in filter(None, args.drop_middleware.split(",")):
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if part not in m]
     app = get_wsgi_application()
     bodies = single_bodies(1000)
     statuses: dict[str, int] = {}
@@ -101,6 +108,8 @@ def main() -> None:
         loop(args.requests)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        if os.environ.get("CPU_PROBE_PSTATS"):
+            profiler.dump_stats(os.environ["CPU_PROBE_PSTATS"])
     rounds = []
     for _ in range(args.rounds):
         cpu0 = time.process_time()

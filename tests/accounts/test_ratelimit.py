@@ -145,3 +145,26 @@ def test_decorator_limits_only_the_decorated_handler(key_client):
     assert key_client.post("/limited/decorator").status_code == 200
     limited = key_client.get("/limited/decorator")
     assert int(limited["Retry-After"]) >= 1
+
+
+def test_counters_load_their_script_when_redis_does_not_know_it():
+    from django.core.cache import cache
+    from redis.exceptions import NoScriptError
+
+    from accounts.counters import bump
+
+    client = cache._cache.get_client(write=True)
+
+    class Forgetful:  # a server that has just restarted: EVALSHA fails, EVAL loads the script
+        def evalsha(self, *args):
+            raise NoScriptError("NOSCRIPT")
+
+        def eval(self, *args):
+            return client.eval(*args)
+
+    key = cache.make_key("test-counter-noscript")
+    client.delete(key)
+    assert bump(Forgetful(), [(key, 30)]) == [1]
+    assert bump(client, [(key, 30)]) == [2]
+    assert 0 < client.ttl(key) <= 30
+    client.delete(key)
