@@ -23,10 +23,11 @@ from accounts.tokens import access_token_is_denied
 
 
 def _presented_key(request) -> str | None:
-    key = request.headers.get("X-API-Key")
+    meta = request.META  # not request.headers, which parses every header of the request
+    key = meta.get("HTTP_X_API_KEY")
     if key:
         return key.strip()
-    header = request.headers.get("Authorization", "")
+    header = meta.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and looks_like_key(value.strip()):
         return value.strip()

@@ -71,11 +71,12 @@ MIDDLEWARE = [
     "eventstream.core.middleware.ErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, request.user and messages skip /api/ (see eventstream/core/middleware.py).
+    "eventstream.core.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "eventstream.core.middleware.BrowserCsrfViewMiddleware",
+    "eventstream.core.middleware.BrowserAuthenticationMiddleware",
+    "eventstream.core.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -8,7 +8,11 @@ import uuid
 
 import structlog
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 
 from eventstream.core.errors import ErrorType, error_response, exception_to_response
 
@@ -20,7 +24,7 @@ _HTML_PREFIXES = ("/admin", "/api/docs", "/static")
 
 
 def _request_id(request: HttpRequest) -> str:
-    sent = request.headers.get("X-Request-ID", "")
+    sent = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: it parses all
     return sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
 
 
@@ -103,3 +107,36 @@ class ErrorFormatMiddleware:
             if response.has_header(header):
                 shaped[header] = response[header]
         return shaped
+
+
+# Browser-only middlewares: the API (/api/, except the HTML docs) is authenticated by DRF with
+# API keys or JWTs, never by a session cookie, and DRF views are CSRF-exempt, so sessions, CSRF
+# cookies, request.user and messages are work without effect there (≈ 40-50 µs per request,
+# measured with bench/ingest/cpu_probe.py). The admin and the docs keep the full stack.
+_API_PREFIX = "/api/"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    path = request.path_info
+    return path.startswith(_API_PREFIX) and not path.startswith(_HTML_PREFIXES)
+
+
+class BrowserSessionMiddleware(SessionMiddleware):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request) if _is_api(request) else super().__call__(request)
+
+
+class BrowserCsrfViewMiddleware(CsrfViewMiddleware):
+    # process_view still runs for API views; it returns at once for CSRF-exempt views.
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request) if _is_api(request) else super().__call__(request)
+
+
+class BrowserAuthenticationMiddleware(AuthenticationMiddleware):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request) if _is_api(request) else super().__call__(request)
+
+
+class BrowserMessageMiddleware(MessageMiddleware):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request) if _is_api(request) else super().__call__(request)
