@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
-from .finalize import merge_raw_rows, merge_rollup_rows, shape_rows
+from .finalize import merge_rollup_rows, shape_rows
 from .metrics import (
     PERCENTILES,
     ROLLUP_EXACT,
@@ -16,9 +16,9 @@ from .metrics import (
     SKETCH_ALPHA,
     field_name,
 )
+from .parallel import raw_groups_split
 from .params import AggregateQuery
 from .planner import candidate_levels, output_buckets, plan_segments
-from .raw_sql import raw_aggregate_sql
 from .retention import account_horizons
 from .rollup_sql import RollupPlan, rollup_plan, rollup_sql
 from .sqlparts import ROLLUP_DIMENSIONS
@@ -28,7 +28,8 @@ ANALYTICS_WORK_MEM = "64MB"
 
 @contextmanager
 def snapshot():
-    """One REPEATABLE READ transaction: the watermark, rollups and raw rows agree."""
+    """One REPEATABLE READ transaction: the watermark, rollups and raw rows agree. Yields the
+    cursor and whether the transaction is ours (not an outer one, as in some tests)."""
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if not nested:
@@ -36,7 +37,7 @@ def snapshot():
             cursor.execute(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'")
             # JIT compiles for ~40 ms and these queries run in 5-500 ms: not worth it
             cursor.execute("SET LOCAL jit = off")
-        yield cursor
+        yield cursor, not nested
 
 
 RAW_DISTINCT = frozenset({"unique_users", "unique_sessions", "unique_tags"})
@@ -115,21 +116,21 @@ def _rollup_rows(cursor, account_id, query, segments, plan: RollupPlan) -> list:
     return rows
 
 
-def _raw_groups(cursor, account_id, query: AggregateQuery, raw_horizon: datetime) -> dict:
+def _raw_groups(cursor, account_id, query: AggregateQuery, raw_horizon: datetime, own) -> dict:
     clamped = query
     if query.filters.start < raw_horizon:
         start = min(raw_horizon, query.filters.end)
         clamped = replace(query, filters=replace(query.filters, start=start))
-    sql, params, columns = raw_aggregate_sql(account_id, clamped)
-    cursor.execute(sql, params)
-    return merge_raw_rows(cursor.fetchall(), query, columns)
+    return raw_groups_split(
+        cursor, account_id, clamped, own_transaction=own, work_mem=ANALYTICS_WORK_MEM
+    )
 
 
 def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> dict:
     now = datetime.now(UTC)
     horizons, raw_horizon = account_horizons(account_id, now)
     engine, raw_metrics = engine_for(query)
-    with snapshot() as cursor:
+    with snapshot() as (cursor, own):
         cursor.execute("SELECT watermark FROM events_rollup_state WHERE id = 1")
         watermark = cursor.fetchone()[0]
         if engine != "raw":
@@ -150,13 +151,13 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
             levels_used = sorted({s.level.name if s.level else "raw" for s in segments})
             if raw_metrics:
                 raw_query = replace(query, metrics=tuple(sorted(raw_metrics)), having=())
-                extra = _raw_groups(cursor, account_id, raw_query, raw_horizon)
+                extra = _raw_groups(cursor, account_id, raw_query, raw_horizon, own)
                 empty = dict.fromkeys(raw_metrics, 0)
                 for group, values in groups.items():
                     values.update(extra.get(group, empty))
                 levels_used = sorted({*levels_used, "raw"})
         else:
-            groups = _raw_groups(cursor, account_id, query, raw_horizon)
+            groups = _raw_groups(cursor, account_id, query, raw_horizon, own)
             levels_used = ["raw"]
     buckets = None
     if zero_fill and query.interval:
