@@ -1,4 +1,7 @@
-"""GET /api/events/raw, /aggregated and /analytics (scope events:read)."""
+"""GET /api/events/raw, /aggregated and /analytics (scope events:read).
+
+Rate-limited per key with the rest of the API (one RATELIMIT_API budget per credential).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import orjson
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 
+from accounts.ratelimit import RateLimitMixin
 from accounts.scopes import EVENTS_READ
 from eventstream.core.tenancy import AccountScopedAPIView
 
@@ -20,7 +24,7 @@ def _json(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
 
 
-class RawEventsView(AccountScopedAPIView):
+class RawEventsView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = EVENTS_READ
 
     @extend_schema(
@@ -34,7 +38,7 @@ class RawEventsView(AccountScopedAPIView):
         return _json(orjson.dumps(raw_select(account_id=self.account_id, query=query)))
 
 
-class AggregatedEventsView(AccountScopedAPIView):
+class AggregatedEventsView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = EVENTS_READ
 
     @extend_schema(
@@ -58,7 +62,7 @@ class AggregatedEventsView(AccountScopedAPIView):
         )
 
 
-class AnalyticsView(AccountScopedAPIView):
+class AnalyticsView(RateLimitMixin, AccountScopedAPIView):
     required_scopes = EVENTS_READ
 
     @extend_schema(
