@@ -21,32 +21,27 @@ app.conf.task_routes = {
     "webhooks.*": {"queue": "webhooks"},
     "exports.*": {"queue": "exports"},
 }
-app.conf.beat_schedule = {}
-# Ingest: drain the outbox (safety net when a nudge was lost), partitions ahead, housekeeping.
-app.conf.beat_schedule.update(
-    {
-        "events-outbox-drain": {"task": "events.outbox_drain", "schedule": 15.0},
-        "events-partitions-ahead": {"task": "events.partitions_ahead", "schedule": 3600.0},
-        "events-ingest-housekeeping": {"task": "events.ingest_housekeeping", "schedule": 3600.0},
-    }
-)
-# Analytics: rollups refreshed from the watermark; retention drops old partitions.
-app.conf.beat_schedule["events-analytics-refresh-rollups"] = {
-    "task": "events.analytics.refresh_rollups",
-    "schedule": 10.0,
-}
-app.conf.beat_schedule["events-analytics-enforce-retention"] = {
-    "task": "events.analytics.enforce_retention",
-    "schedule": 3600.0,
-}
-# accounts: API key usage counters, Redis -> database.
-app.conf.beat_schedule["accounts-flush-api-key-usage"] = {
-    "task": "accounts.flush_api_key_usage",
-    "schedule": 60.0,
-}
-app.conf.beat_schedule["accounts-purge-expired-refresh-tokens"] = {
-    "task": "accounts.purge_expired_refresh_tokens",
-    "schedule": 6 * 3600.0,
+MINUTE, HOUR = 60.0, 3600.0
+app.conf.beat_schedule = {
+    # Ingest: drain the outbox (safety net when a nudge was lost), partitions ahead, housekeeping.
+    "events-outbox-drain": {"task": "events.outbox_drain", "schedule": 15.0},
+    "events-partitions-ahead": {"task": "events.partitions_ahead", "schedule": HOUR},
+    "events-ingest-housekeeping": {"task": "events.ingest_housekeeping", "schedule": HOUR},
+    # Analytics: rollups refreshed from the watermark; retention drops whole partitions.
+    "events-analytics-refresh-rollups": {
+        "task": "events.analytics.refresh_rollups",
+        "schedule": 10.0,
+    },
+    "events-analytics-enforce-retention": {
+        "task": "events.analytics.enforce_retention",
+        "schedule": HOUR,
+    },
+    # Accounts: API key usage counters (Redis -> database); expired refresh tokens.
+    "accounts-flush-api-key-usage": {"task": "accounts.flush_api_key_usage", "schedule": MINUTE},
+    "accounts-purge-expired-refresh-tokens": {
+        "task": "accounts.purge_expired_refresh_tokens",
+        "schedule": 6 * HOUR,
+    },
 }
 
 

@@ -46,3 +46,12 @@ def test_create_staff_user_command_creates_then_updates():
 def test_create_staff_user_requires_a_password():
     with pytest.raises(CommandError):
         call_command("create_staff_user", username="boss", password=None)
+
+
+def test_every_periodic_task_names_a_registered_task():
+    from eventstream.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled, "beat has nothing to run"
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
