@@ -133,7 +133,7 @@ FROM m LEFT JOIN ka ON ka.account_id = m.account_id AND ka.bucket = m.bucket
 """
 
 
-def _refresh_totals(cursor, level: Level, horizon: datetime, first, last) -> None:
+def _refresh_totals(cursor, level: Level, horizon: datetime, first, last, w_new) -> None:
     """Recompute the per-eventType rows of every bucket this refresh touched at ``level``."""
     touched = f"_touched_{level.name}"
     cursor.execute(f"DROP TABLE IF EXISTS {touched}")
@@ -144,11 +144,18 @@ def _refresh_totals(cursor, level: Level, horizon: datetime, first, last) -> Non
         [horizon],
     )
     rollup_partitions_ensure(level, first, last, level.total_table)
+    from .hll import HLL_LEVELS, refresh_save_old, refresh_sketches
+
+    sketched = level.name in HLL_LEVELS
+    if sketched:
+        refresh_save_old(cursor, level, touched)
     cursor.execute(
         f"DELETE FROM {level.total_table} t USING {touched} x"
         " WHERE t.account_id = x.account_id AND t.bucket = x.bucket"
     )
     cursor.execute(TOTALS_SQL.format(table=level.table, total=level.total_table, touched=touched))
+    if sketched:
+        refresh_sketches(cursor, level, horizon, w_new)
 
 
 def _refresh_level(cursor, level: Level, horizon: datetime, w_new: datetime) -> None:
@@ -193,7 +200,7 @@ def _refresh_level(cursor, level: Level, horizon: datetime, w_new: datetime) -> 
         f"INSERT INTO {level.table} AS r ({COLUMNS}) {aggregate_sql(level, delta)} {MERGE}",
         {"horizon": horizon},
     )
-    _refresh_totals(cursor, level, horizon, first, last)
+    _refresh_totals(cursor, level, horizon, first, last, w_new)
 
 
 def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:
@@ -217,8 +224,8 @@ def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:
         cursor.execute("DROP TABLE IF EXISTS _rollup_delta, _rollup_patched")
         cursor.execute(
             "CREATE TEMP TABLE _rollup_delta ON COMMIT DROP AS"
-            " SELECT account_id, ts, event_type, source, status, duration FROM events"
-            " WHERE account_id = ANY(%(accounts)s)"
+            " SELECT account_id, ts, event_type, source, status, duration, user_id, session_id,"
+            " tags FROM events WHERE account_id = ANY(%(accounts)s)"
             " AND received_at > %(w_old)s AND received_at <= %(w_new)s",
             params,
         )
@@ -242,9 +249,10 @@ def rollup_refresh(*, upto: datetime | None = None) -> RefreshResult:
     return RefreshResult(True, w_new, w_old, events, patched)
 
 
-def rollup_totals_rebuild() -> None:
+def rollup_totals_rebuild(*, sketches: bool = True) -> None:
     """Recompute every per-eventType total row from the rollups (after migration 0011 on a
-    database that already had rollups)."""
+    database that already had rollups), and their HyperLogLog sketches unless told not to
+    (migration 0011 runs before the sketch columns exist)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
         cursor.execute("SET LOCAL work_mem = '128MB'")
@@ -264,6 +272,10 @@ def rollup_totals_rebuild() -> None:
             cursor.execute(
                 TOTALS_SQL.format(table=level.table, total=level.total_table, touched=touched)
             )
+    if sketches:
+        from .hll import hll_rebuild
+
+        hll_rebuild()
 
 
 def rollup_watermark() -> datetime:

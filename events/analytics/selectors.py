@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 
 from .finalize import merge_rollup_rows, shape_rows
+from .hll import hll_applies, hll_exactness, hll_groups
 from .metrics import (
     PERCENTILES,
     ROLLUP_EXACT,
@@ -67,10 +68,14 @@ def engine_for(query: AggregateQuery) -> tuple[str, frozenset[str]]:
     return "raw", frozenset()
 
 
-def _exactness(query: AggregateQuery, engine: str, raw_metrics: frozenset[str]) -> dict:
+def _exactness(
+    query: AggregateQuery, engine: str, raw_metrics: frozenset[str], sketched=frozenset()
+) -> dict:
     result = {}
     for metric in query.metrics:
-        if metric in raw_metrics:
+        if metric in sketched:
+            result[field_name(metric)] = hll_exactness()
+        elif metric in raw_metrics:
             result[field_name(metric)] = {"exact": True, "method": "raw"}
         elif engine != "raw" and metric in PERCENTILES:
             result[field_name(metric)] = {
@@ -130,6 +135,7 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
     now = datetime.now(UTC)
     horizons, raw_horizon = account_horizons(account_id, now)
     engine, raw_metrics = engine_for(query)
+    sketched = raw_metrics if hll_applies(query, raw_metrics) else frozenset()
     with snapshot() as (cursor, own):
         cursor.execute("SELECT watermark FROM events_rollup_state WHERE id = 1")
         watermark = cursor.fetchone()[0]
@@ -149,7 +155,14 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
             rows = _rollup_rows(cursor, account_id, rollup_query, segments, plan)
             groups = merge_rollup_rows(rows, rollup_query, len(plan.dims), plan.dims)
             levels_used = sorted({s.level.name if s.level else "raw" for s in segments})
-            if raw_metrics:
+            if sketched:
+                extra = hll_groups(cursor, account_id, query, segments, sorted(sketched))
+                empty = dict.fromkeys(raw_metrics, 0)
+                for group, values in groups.items():
+                    values.update(extra.get(group, empty))
+                if any(s.level is None or s.level.name not in ("1h", "1d") for s in segments):
+                    levels_used = sorted({*levels_used, "raw"})
+            elif raw_metrics:
                 raw_query = replace(query, metrics=tuple(sorted(raw_metrics)), having=())
                 extra = _raw_groups(cursor, account_id, raw_query, raw_horizon, own)
                 empty = dict.fromkeys(raw_metrics, 0)
@@ -182,7 +195,7 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
                 "includesUnmaterialized": True,
                 "source": levels_used,
             },
-            "exactness": _exactness(query, engine, raw_metrics),
+            "exactness": _exactness(query, engine, raw_metrics, sketched),
             "cached": False,
         },
     }

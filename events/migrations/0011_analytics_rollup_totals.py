@@ -29,7 +29,7 @@ REVERSE = "".join(f"DROP TABLE IF EXISTS events_rollup_total_{level} CASCADE;" f
 def fill_totals(apps, schema_editor):
     from events.analytics.refresh import rollup_totals_rebuild
 
-    rollup_totals_rebuild()
+    rollup_totals_rebuild(sketches=False)
 
 
 class Migration(migrations.Migration):
