@@ -185,8 +185,10 @@ def hll_groups(cursor, account_id, query: AggregateQuery, segments: list[Segment
         f"SELECT {raw_cols} FROM events e WHERE {where} AND {_ranges(others, params, 'e.ts')}",
         f"SELECT {raw_cols} FROM recent e, st WHERE {where} AND e.received_at > st.w"
         f" AND {_ranges(sketched, params, 'e.ts')}",
-        f"SELECT {raw_cols} FROM dirty_ranges x JOIN events e ON e.ts >= x.lo AND e.ts < x.hi"
-        f" WHERE {where}",
+        # LATERAL + OFFSET 0 (not flattened): one index range per dirty bucket, never a scan of
+        # the account's events when the planner misjudges how few dirty buckets there are
+        f"SELECT {raw_cols} FROM dirty_ranges x, LATERAL (SELECT * FROM events e"
+        f" WHERE e.ts >= x.lo AND e.ts < x.hi AND {where} OFFSET 0) e",
     ]
     stored = []
     for seg in sketched:
@@ -233,6 +235,20 @@ SELECT ob, g, kind, events_hll_estimate(bit_or(sk)) FROM sk GROUP BY ob, g, kind
         group = (ob, g) if grouped else (ob,)
         result.setdefault(group, {})[names[kind]] = round(estimate or 0)
     return result
+
+
+def hll_in_snapshot(snapshot_id: str, account_id, query, segments, metrics, work_mem: str):
+    """``hll_groups`` on this thread's own connection, in the exported snapshot of the request:
+    it runs while the request's connection reads the rollups (one core each)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+            cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+            cursor.execute("SET LOCAL jit = off")
+            return hll_groups(cursor, account_id, query, segments, metrics)
+    finally:
+        connection.close()  # this thread's connection goes back to the pool
 
 
 def hll_exactness() -> dict:

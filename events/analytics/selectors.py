@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from .finalize import merge_rollup_rows, shape_rows
-from .hll import hll_applies, hll_exactness, hll_groups
+from .hll import hll_applies, hll_exactness, hll_groups, hll_in_snapshot
 from .metrics import (
     PERCENTILES,
     ROLLUP_EXACT,
@@ -17,7 +18,7 @@ from .metrics import (
     SKETCH_ALPHA,
     field_name,
 )
-from .parallel import raw_groups_split
+from .parallel import _executor, raw_groups_split
 from .params import AggregateQuery
 from .planner import candidate_levels, output_buckets, plan_segments
 from .retention import account_horizons
@@ -152,11 +153,27 @@ def aggregate_select(*, account_id, query: AggregateQuery, zero_fill: bool) -> d
                 having=(),
             )
             plan = rollup_plan(rollup_query)
+            hll_future = None
+            if sketched and own and getattr(settings, "ANALYTICS_SPLIT", True):
+                cursor.execute("SELECT pg_export_snapshot()")
+                hll_future = _executor.submit(
+                    hll_in_snapshot,
+                    cursor.fetchone()[0],
+                    account_id,
+                    query,
+                    segments,
+                    sorted(sketched),
+                    ANALYTICS_WORK_MEM,
+                )
             rows = _rollup_rows(cursor, account_id, rollup_query, segments, plan)
             groups = merge_rollup_rows(rows, rollup_query, len(plan.dims), plan.dims)
             levels_used = sorted({s.level.name if s.level else "raw" for s in segments})
             if sketched:
-                extra = hll_groups(cursor, account_id, query, segments, sorted(sketched))
+                extra = (
+                    hll_future.result()
+                    if hll_future
+                    else hll_groups(cursor, account_id, query, segments, sorted(sketched))
+                )
                 empty = dict.fromkeys(raw_metrics, 0)
                 for group, values in groups.items():
                     values.update(extra.get(group, empty))

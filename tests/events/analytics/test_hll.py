@@ -88,6 +88,19 @@ def test_merge_is_associative_idempotent_and_equals_the_sketch_of_the_union(valu
 def test_approximate_distinct_counts_merge_sketches_with_late_patched_and_tail_events(
     key_client, account
 ):
+    _late_patched_and_tail_scenario(key_client, account)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sketches_read_on_a_second_connection_in_the_same_snapshot_give_the_same_bounds(
+    key_client, account
+):
+    """Committed data and a request that owns its transaction: the sketches are merged on a
+    helper connection sharing the request's exported snapshot."""
+    _late_patched_and_tail_scenario(key_client, account)
+
+
+def _late_patched_and_tail_scenario(key_client, account):
     rng = random.Random(42)
     now = datetime.now(UTC).replace(microsecond=0)
     base = now.replace(minute=0, second=0) - timedelta(days=3)
