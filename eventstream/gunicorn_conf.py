@@ -1,11 +1,19 @@
-"""gunicorn settings for the web process (worker count is passed by scripts/run.py)."""
+"""gunicorn settings for the web process (used by `make run`, the Dockerfile and the benches).
+
+Defaults chosen by measurement (BENCHMARKS.md, Ingestion): on 2 cores, `sync` workers at 2 per
+core ingested batches ~1.9x faster than `gthread` (2 workers x 4 threads) and single events
+within ~10 % of it, while 4 gthread workers x 4 threads oversubscribed the cores. Sync workers
+expect a buffering reverse proxy (nginx, a load balancer) in front for slow clients; set
+GUNICORN_WORKER_CLASS=gthread where there is none.
+"""
 
 import os
 
 from eventstream.core.logging import logging_config
 
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))  # gthread only
 keepalive = 30
 timeout = 60
 graceful_timeout = 20

@@ -135,7 +135,6 @@ def main() -> int:
     subprocess.run(
         [str(BIN / "python"), "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, check=True
     )
-    workers = str(int(env.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)))
     commands = {
         "web": [
             str(BIN / "gunicorn"),
@@ -144,8 +143,6 @@ def main() -> int:
             str(ROOT / "eventstream" / "gunicorn_conf.py"),
             "--bind",
             f"0.0.0.0:{port}",
-            "--workers",
-            workers,
         ],
         "worker": [
             str(BIN / "celery"),
