@@ -107,10 +107,13 @@ Reading the table against the issue's targets:
   workers, so the request splits them over two connections sharing one snapshot (one core
   each), and each still sorts ~190,000 rows. The naive single-statement SQL is ~3x slower.
 - `/analytics` 30 days, `approximate=true`: with the 10 metrics the rollups hold (percentiles
-  from the DDSketch, error bound stated in the response) the target is met. With all 13,
-  **target missed by far**: there is no sketch for distinct users/sessions/tags (no HLL
-  without an extension, none was built in SQL), so those three stay exact over ~5.7M raw
-  events, and the response says so (`"method": "raw"`).
+  from the DDSketch, error bound stated in the response) the target is met. With all 13 the
+  target is met too: distinct users/sessions/tags come from HyperLogLog sketches (plain SQL,
+  1024 registers, relative standard error 3.25%, stated per metric in the response as
+  `"method": "hyperloglog"`) stored on the 1h/1d per-eventType totals and merged with `bit_or`;
+  only the edges finer than an hour, the tail and dirty buckets are hashed from raw events, and
+  that statement runs on a second connection in the same exported snapshot while the rollups
+  are read (it was ~28 s exact over ~5.7M raw events before the sketches).
 - Cached repeats: one Redis GET plus one indexed check that nothing was received or PATCHed in
   the query's range since the entry was computed.
 """
