@@ -1,8 +1,8 @@
 """gunicorn settings for the web process (used by `make run`, the Dockerfile and the benches).
 
 Defaults chosen by measurement (BENCHMARKS.md, Ingestion): on 2 cores, `sync` workers at 2 per
-core ingested batches ~1.9x faster than `gthread` (2 workers x 4 threads) and single events
-within ~10 % of it, while 4 gthread workers x 4 threads oversubscribed the cores. Sync workers
+core ingested batches 1.4-1.9x faster than `gthread` (2 workers x 4 threads), single events
+10-25 % slower, while 4 gthread workers x 4 threads oversubscribed the cores. Sync workers
 expect a buffering reverse proxy (nginx, a load balancer) in front for slow clients; set
 GUNICORN_WORKER_CLASS=gthread where there is none.
 """

@@ -38,8 +38,29 @@ class RawEventsView(RateLimitMixin, AccountScopedAPIView):
         return _json(orjson.dumps(raw_select(account_id=self.account_id, query=query)))
 
 
-class AggregatedEventsView(RateLimitMixin, AccountScopedAPIView):
+class _AggregateView(RateLimitMixin, AccountScopedAPIView):
+    """Shared by /aggregated and /analytics: parse, then answer from the cache or compute."""
+
     required_scopes = EVENTS_READ
+    endpoint: str
+    zero_fill: bool
+
+    def answer(self, query) -> HttpResponse:
+        account_id = self.account_id
+        return _json(
+            cached_answer(
+                account_id=account_id,
+                endpoint=self.endpoint,
+                query=query,
+                compute=lambda: aggregate_select(
+                    account_id=account_id, query=query, zero_fill=self.zero_fill
+                ),
+            )
+        )
+
+
+class AggregatedEventsView(_AggregateView):
+    endpoint, zero_fill = "aggregated", True
 
     @extend_schema(
         tags=["queries"],
@@ -48,22 +69,11 @@ class AggregatedEventsView(RateLimitMixin, AccountScopedAPIView):
         responses={200: schema.AGGREGATE_RESPONSE, **schema.ERRORS},
     )
     def get(self, request):
-        query = parse_aggregated(request.query_params)
-        account_id = self.account_id
-        return _json(
-            cached_answer(
-                account_id=account_id,
-                endpoint="aggregated",
-                query=query,
-                compute=lambda: aggregate_select(
-                    account_id=account_id, query=query, zero_fill=True
-                ),
-            )
-        )
+        return self.answer(parse_aggregated(request.query_params))
 
 
-class AnalyticsView(RateLimitMixin, AccountScopedAPIView):
-    required_scopes = EVENTS_READ
+class AnalyticsView(_AggregateView):
+    endpoint, zero_fill = "analytics", False
 
     @extend_schema(
         tags=["queries"],
@@ -72,15 +82,4 @@ class AnalyticsView(RateLimitMixin, AccountScopedAPIView):
         responses={200: schema.AGGREGATE_RESPONSE, **schema.ERRORS},
     )
     def get(self, request):
-        query = parse_analytics(request.query_params)
-        account_id = self.account_id
-        return _json(
-            cached_answer(
-                account_id=account_id,
-                endpoint="analytics",
-                query=query,
-                compute=lambda: aggregate_select(
-                    account_id=account_id, query=query, zero_fill=False
-                ),
-            )
-        )
+        return self.answer(parse_analytics(request.query_params))
