@@ -13,6 +13,8 @@ import orjson
 import psycopg
 from django.db import connection
 
+from events.ingest.selectors import event_to_json, iso_utc
+
 from .cursor import encode_cursor
 from .params import RawQuery
 from .retention import account_horizons
@@ -24,31 +26,8 @@ EVENT_COLUMNS = (
 )
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def event_json(row) -> dict:
-    (event_id, ts, received_at, event_type, source, user_id, session_id, duration) = row[:8]
-    priority, status, tags, data, metadata, updated_at = row[8:]
-    return {
-        "id": str(event_id),
-        "timestamp": _iso(ts),
-        "receivedAt": _iso(received_at),
-        "eventType": event_type,
-        "source": source,
-        "userId": user_id,
-        "sessionId": session_id,
-        "duration": duration,
-        "priority": priority,
-        "status": status,
-        "tags": tags,
-        "data": orjson.Fragment(data),
-        "metadata": orjson.Fragment(metadata),
-        "updatedAt": _iso(updated_at),
-    }
+    return event_to_json(row, raw_json=orjson.Fragment)
 
 
 def raw_select(*, account_id, query: RawQuery) -> dict:
@@ -97,5 +76,5 @@ def raw_select(*, account_id, query: RawQuery) -> dict:
             "nextCursor": next_cursor,
             "order": "asc" if query.ascending else "desc",
         },
-        "meta": {"startTime": _iso(start), "endTime": _iso(filters.end)},
+        "meta": {"startTime": iso_utc(start), "endTime": iso_utc(filters.end)},
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import msgspec
 import orjson
@@ -49,29 +50,35 @@ def event_row(account_id, event_id: uuid.UUID, *, for_update: bool = False) -> t
         return cursor.fetchone()
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+def iso_utc(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def event_to_json(row: tuple) -> dict:
-    """The API shape of a row from :data:`SELECT_COLUMNS` (JSON columns stay raw)."""
+def _msgspec_raw(text: str) -> msgspec.Raw:
+    return msgspec.Raw(text.encode())
+
+
+def event_to_json(row: tuple, *, raw_json: Callable[[str], object] = _msgspec_raw) -> dict:
+    """The API shape of a row from :data:`SELECT_COLUMNS`. The JSON columns stay raw text,
+    wrapped by ``raw_json`` for the encoder in use (msgspec here, ``orjson.Fragment`` for /raw).
+    """
     (event_id, ts, received_at, event_type, source, user_id, session_id, duration, priority,
      status, tags, data, metadata, updated_at) = row  # fmt: skip
     return {
         "id": str(event_id),
-        "timestamp": _iso(ts),
-        "receivedAt": _iso(received_at),
+        "timestamp": iso_utc(ts),
+        "receivedAt": iso_utc(received_at),
         "eventType": event_type,
         "source": source,
-        "data": msgspec.Raw(data.encode()),
+        "data": raw_json(data),
         "userId": user_id,
         "sessionId": session_id,
         "duration": duration,
         "priority": priority,
         "tags": list(tags),
-        "metadata": msgspec.Raw(metadata.encode()),
+        "metadata": raw_json(metadata),
         "status": status,
-        "updatedAt": _iso(updated_at),
+        "updatedAt": iso_utc(updated_at),
     }
 
 
