@@ -20,6 +20,7 @@ from .levels import LEVELS, Level, bucket_sql
 from .params import AggregateQuery
 from .planner import Segment
 from .refresh import REFRESH_LOCK_KEY, level_horizons
+from .rollup_sql import recent_tail_ctes, segment_ranges
 from .sqlparts import Params, dimension_filters, output_bucket_expr
 
 HLL_P = 10
@@ -151,15 +152,6 @@ def hll_applies(query: AggregateQuery, raw_metrics: frozenset[str]) -> bool:
     )
 
 
-def _ranges(segments: list[Segment], params: Params, column: str) -> str:
-    if not segments:
-        return "false"
-    parts = [
-        f"({column} >= {params.add(s.start)} AND {column} < {params.add(s.end)})" for s in segments
-    ]
-    return "(" + " OR ".join(parts) + ")"
-
-
 def hll_groups(cursor, account_id, query: AggregateQuery, segments: list[Segment], metrics):
     """{(ob, *group): {metric: estimate}} for the HLL metrics, in the caller's snapshot."""
     params = Params()
@@ -168,12 +160,15 @@ def hll_groups(cursor, account_id, query: AggregateQuery, segments: list[Segment
     sketched = [s for s in segments if s.level is not None and s.level.name in HLL_LEVELS]
     others = [s for s in segments if s not in sketched]
     grouped = "eventType" in query.group_by
-    dirty_ranges = [
-        f"SELECT DISTINCT {bucket_sql(s.level.size)} AS lo,"
-        f" {bucket_sql(s.level.size)} + interval '{s.level.sql_interval}' AS hi"
-        f" FROM dirty WHERE ts >= {params.add(s.start)} AND ts < {params.add(s.end)}"
-        for s in sketched
-    ] or ["SELECT NULL::timestamptz AS lo, NULL::timestamptz AS hi WHERE false"]
+    ctes = recent_tail_ctes(
+        acc=acc,
+        start=start,
+        end=end,
+        columns="e.account_id, e.ts, e.event_type, e.user_id, e.session_id, e.tags,"
+        " e.received_at, e.updated_at",
+        segments=sketched,
+        params=params,
+    )
     where = " AND ".join([f"e.account_id = {acc}", *dimension_filters(query.filters, params, "e")])
     raw_ob = output_bucket_expr("e.ts", query.interval, query.timezone, params)
     cols = [f"{raw_ob} AS ob" if raw_ob else "NULL::timestamptz AS ob"]
@@ -182,9 +177,10 @@ def hll_groups(cursor, account_id, query: AggregateQuery, segments: list[Segment
     raw_cols = ", ".join(cols)
     kinds = sorted(HLL_METRICS[m][0] for m in metrics)
     branches = [
-        f"SELECT {raw_cols} FROM events e WHERE {where} AND {_ranges(others, params, 'e.ts')}",
+        f"SELECT {raw_cols} FROM events e WHERE {where}"
+        f" AND {segment_ranges(others, params, 'e.ts')}",
         f"SELECT {raw_cols} FROM recent e, st WHERE {where} AND e.received_at > st.w"
-        f" AND {_ranges(sketched, params, 'e.ts')}",
+        f" AND {segment_ranges(sketched, params, 'e.ts')}",
         # LATERAL + OFFSET 0 (not flattened): one index range per dirty bucket, never a scan of
         # the account's events when the planner misjudges how few dirty buckets there are
         f"SELECT {raw_cols} FROM dirty_ranges x, LATERAL (SELECT * FROM events e"
@@ -208,17 +204,7 @@ def hll_groups(cursor, account_id, query: AggregateQuery, segments: list[Segment
             f" AND {' AND '.join(conds)}"
         )
     sql = f"""
-WITH st AS (SELECT watermark AS w FROM events_rollup_state WHERE id = 1),
-recent AS MATERIALIZED (
-    SELECT e.account_id, e.ts, e.event_type, e.user_id, e.session_id, e.tags, e.received_at,
-           e.updated_at
-    FROM events e, st WHERE e.account_id = {acc} AND e.ts >= {start} AND e.ts < {end}
-    AND (e.received_at > st.w OR e.updated_at > st.w)
-),
-dirty AS MATERIALIZED (
-    SELECT DISTINCT e.ts FROM recent e, st WHERE e.updated_at > st.w AND e.received_at <= st.w
-),
-dirty_ranges AS MATERIALIZED ({" UNION ".join(dirty_ranges)}),
+{ctes},
 v (ob, g, user_id, session_id, tags) AS ({" UNION ALL ".join(branches)}),
 h AS ({hashes_sql("v", "v.ob, v.g", kinds)}),
 sk (ob, g, kind, sk) AS (

@@ -44,11 +44,37 @@ def rollup_plan(query: AggregateQuery) -> RollupPlan:
     return RollupPlan(tuple(dims), sketch, totals)
 
 
-def _ranges(segments: list[Segment], params: Params, column: str) -> str:
+def segment_ranges(segments: list[Segment], params: Params, column: str) -> str:
+    if not segments:
+        return "false"
     parts = [
         f"({column} >= {params.add(s.start)} AND {column} < {params.add(s.end)})" for s in segments
     ]
     return "(" + " OR ".join(parts) + ")"
+
+
+def recent_tail_ctes(
+    *, acc: str, start: str, end: str, columns: str, segments: list[Segment], params: Params
+) -> str:
+    """The CTEs every rollup read shares: ``recent`` (events received or PATCHed after the
+    watermark), ``dirty`` (their PATCHed timestamps) and ``dirty_ranges`` (the materialized
+    buckets of ``segments`` those PATCHes touched, recomputed from raw events)."""
+    dirty_ranges = [
+        f"SELECT DISTINCT {bucket_sql(s.level.size)} AS lo,"
+        f" {bucket_sql(s.level.size)} + interval '{s.level.sql_interval}' AS hi"
+        f" FROM dirty WHERE ts >= {params.add(s.start)} AND ts < {params.add(s.end)}"
+        for s in segments
+    ] or ["SELECT NULL::timestamptz AS lo, NULL::timestamptz AS hi WHERE false"]
+    return f"""WITH st AS (SELECT watermark AS w FROM events_rollup_state WHERE id = 1),
+recent AS MATERIALIZED (
+    SELECT {columns}
+    FROM events e, st WHERE e.account_id = {acc} AND e.ts >= {start} AND e.ts < {end}
+    AND (e.received_at > st.w OR e.updated_at > st.w)
+),
+dirty AS MATERIALIZED (
+    SELECT DISTINCT e.ts FROM recent e, st WHERE e.updated_at > st.w AND e.received_at <= st.w
+),
+dirty_ranges AS MATERIALIZED ({" UNION ".join(dirty_ranges)})"""
 
 
 def _raw_select(plan: RollupPlan, ob: str | None) -> str:
@@ -78,12 +104,15 @@ def rollup_sql(
     start, end = params.add(query.filters.start), params.add(query.filters.end)
     rollup_segments = [s for s in segments if s.level is not None]
     raw_segments = [s for s in segments if s.level is None]
-    dirty_ranges = [
-        f"SELECT DISTINCT {bucket_sql(s.level.size)} AS lo,"
-        f" {bucket_sql(s.level.size)} + interval '{s.level.sql_interval}' AS hi"
-        f" FROM dirty WHERE ts >= {params.add(s.start)} AND ts < {params.add(s.end)}"
-        for s in rollup_segments
-    ] or ["SELECT NULL::timestamptz AS lo, NULL::timestamptz AS hi WHERE false"]
+    ctes = recent_tail_ctes(
+        acc=acc,
+        start=start,
+        end=end,
+        columns="e.account_id, e.ts, e.event_type, e.source, e.status, e.duration,"
+        " e.received_at, e.updated_at",
+        segments=rollup_segments,
+        params=params,
+    )
     raw_where = " AND ".join(
         ["e.account_id = " + acc, *dimension_filters(query.filters, params, "e")]
     )
@@ -115,12 +144,12 @@ def rollup_sql(
     if raw_segments:
         branches.append(
             f"SELECT {raw_cols} FROM events e WHERE {raw_where}"
-            f" AND {_ranges(raw_segments, params, 'e.ts')}"
+            f" AND {segment_ranges(raw_segments, params, 'e.ts')}"
         )
     if rollup_segments:
         branches.append(
             f"SELECT {raw_cols} FROM recent e, st WHERE {raw_where} AND e.received_at > st.w"
-            f" AND {_ranges(rollup_segments, params, 'e.ts')} AND NOT EXISTS"
+            f" AND {segment_ranges(rollup_segments, params, 'e.ts')} AND NOT EXISTS"
             " (SELECT 1 FROM dirty_ranges x WHERE e.ts >= x.lo AND e.ts < x.hi)"
         )
         branches.append(
@@ -141,17 +170,7 @@ def rollup_sql(
     if plan.sketch:
         part_columns += ["sk", "sc"]
     sql = f"""
-WITH st AS (SELECT watermark AS w FROM events_rollup_state WHERE id = 1),
-recent AS MATERIALIZED (
-    SELECT e.account_id, e.ts, e.event_type, e.source, e.status, e.duration, e.received_at,
-           e.updated_at
-    FROM events e, st WHERE e.account_id = {acc} AND e.ts >= {start} AND e.ts < {end}
-    AND (e.received_at > st.w OR e.updated_at > st.w)
-),
-dirty AS MATERIALIZED (
-    SELECT DISTINCT e.ts FROM recent e, st WHERE e.updated_at > st.w AND e.received_at <= st.w
-),
-dirty_ranges AS MATERIALIZED ({" UNION ".join(dirty_ranges)}),
+{ctes},
 parts ({", ".join(part_columns)}) AS ({" UNION ALL ".join(branches)})
 {final}
 """
